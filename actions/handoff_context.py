@@ -1,0 +1,83 @@
+"""Builds the handoff context (contract version 1) from a Rasa tracker.
+
+It is everything the agent needs so that the customer never repeats themselves. The handoff service
+validates it at its edge (handoff/contract.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+CONTRACT_VERSION = 1
+HANDOFF_INTENT = "human_handoff"
+MAX_TRANSCRIPT = 200
+MAX_INTENTS = 10
+CONTACT_SLOTS = ("name", "email", "phone")
+ORDER_SLOTS = ("order_number",)
+
+
+def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    entries = []
+    for event in events:
+        kind = event.get("event")
+        if kind not in ("user", "bot") or not event.get("text"):
+            continue
+        sender = "customer" if kind == "user" else "bot"
+        if kind == "bot" and (event.get("metadata") or {}).get("handoff_id"):
+            sender = "agent"
+        entries.append(
+            {"sender": sender, "text": event["text"], "timestamp": event.get("timestamp")}
+        )
+    return entries[-MAX_TRANSCRIPT:]
+
+
+def _last_intents(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    intents = []
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        if intent.get("name"):
+            intents.append({
+                "name": intent["name"],
+                "confidence": float(intent.get("confidence") or 0.0),
+                "text": event.get("text") or "",
+            })
+    return intents[-MAX_INTENTS:]
+
+
+def _summary(intents: list[dict[str, Any]]) -> str:
+    """The customer's own words about their problem: their last message that is not the handoff
+    request itself, or the request when there is nothing else."""
+    for intent in reversed(intents):
+        if intent["name"] != HANDOFF_INTENT and intent["text"]:
+            return intent["text"][:300]
+    return intents[-1]["text"][:300] if intents else ""
+
+
+def _contact(slots: dict[str, Any]) -> dict[str, Any]:
+    contact: dict[str, Any] = {key: slots.get(key) for key in CONTACT_SLOTS if slots.get(key)}
+    contact["order_numbers"] = [str(slots[key]) for key in ORDER_SLOTS if slots.get(key)]
+    return contact
+
+
+def build_context(tracker: Tracker, reason: str) -> dict[str, Any]:
+    """Return the handoff context for the conversation in `tracker`."""
+    slots = {key: value for key, value in tracker.slots.items() if value is not None}
+    intents = _last_intents(tracker.events)
+    active_loop = tracker.active_loop or {}
+    return {
+        "version": CONTRACT_VERSION,
+        "conversation_id": tracker.sender_id,
+        "channel": tracker.get_latest_input_channel() or "unknown",
+        "language": slots.get("language") or "en",
+        "reason": reason,
+        "summary": _summary(intents),
+        "contact": _contact(slots),
+        "slots": slots,
+        "active_form": active_loop.get("name"),
+        "last_intents": [{"name": i["name"], "confidence": i["confidence"]} for i in intents],
+        "transcript": _transcript(tracker.events),
+    }

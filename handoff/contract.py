@@ -1,0 +1,44 @@
+"""The handoff context contract, version 1: what the action server sends at escalation."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["en", "fa", "ar", "he"]
+Reason = Literal["explicit_request", "fallback", "frustration", "business_rule"]
+
+
+class Contact(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    order_numbers: list[str] = Field(default_factory=list, max_length=50)
+
+
+class IntentScore(BaseModel):
+    name: str = Field(max_length=200)
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class TranscriptEntry(BaseModel):
+    sender: Literal["customer", "bot", "agent"]
+    text: str = Field(max_length=10_000)
+    timestamp: float | None = None
+
+
+class HandoffContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    conversation_id: str = Field(min_length=1, max_length=255)
+    channel: str = Field(min_length=1, max_length=64)
+    language: Language
+    reason: Reason
+    summary: str = Field(default="", max_length=1000)
+    contact: Contact = Field(default_factory=Contact)
+    slots: dict[str, Any] = Field(default_factory=dict)
+    active_form: str | None = Field(default=None, max_length=200)
+    last_intents: list[IntentScore] = Field(default_factory=list, max_length=50)
+    transcript: list[TranscriptEntry] = Field(default_factory=list, max_length=1000)

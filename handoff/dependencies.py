@@ -1,0 +1,58 @@
+"""FastAPI dependencies: the database session and the three kinds of callers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from handoff.models import Agent
+from handoff.security import agent_id_from_token, secret_matches
+from handoff.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail,
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def current_agent(credentials: Bearer, session: DbSession, settings: AppSettings) -> Agent:
+    if credentials is None:
+        raise _unauthorized("agent token required")
+    agent_id = agent_id_from_token(credentials.credentials, settings.jwt_secret)
+    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    if agent is None:
+        raise _unauthorized("invalid or expired token")
+    return agent
+
+
+def action_server(credentials: Bearer, settings: AppSettings) -> None:
+    if credentials is None or not secret_matches(credentials.credentials, settings.action_secret):
+        raise _unauthorized("action server secret required")
+
+
+def admin(credentials: Bearer, settings: AppSettings) -> None:
+    if credentials is None or not secret_matches(credentials.credentials, settings.admin_token):
+        raise _unauthorized("admin token required")
+
+
+CurrentAgent = Annotated[Agent, Depends(current_agent)]

@@ -1,0 +1,96 @@
+"""Hears the customer during a handoff by tailing Rasa's SQL event broker table by id.
+
+The offset and the messages it produces are committed in one transaction, so a restart resumes
+exactly where consumption stopped: nothing is lost and nothing is recorded twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.background import pause
+from handoff.models import ConsumerOffset, Handoff, Message
+from handoff.queue import OPEN_STATES
+
+logger = logging.getLogger(__name__)
+
+_READ = text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+
+
+def _customer_messages(rows: list[Any]) -> list[tuple[int, str, dict[str, Any]]]:
+    messages = []
+    for row in rows:
+        try:
+            event = json.loads(row.data)
+        except (TypeError, ValueError):
+            logger.warning("skipping unreadable event %s", row.id)
+            continue
+        if event.get("event") == "user" and event.get("text"):
+            messages.append((row.id, row.sender_id, event))
+    return messages
+
+
+def _open_handoffs(session: Session, conversation_ids: set[str]) -> dict[str, Handoff]:
+    handoffs = session.scalars(
+        select(Handoff).where(
+            Handoff.conversation_id.in_(conversation_ids), Handoff.status.in_(OPEN_STATES)
+        )
+    )
+    return {handoff.conversation_id: handoff for handoff in handoffs}
+
+
+class EventConsumer:
+    """Reads events after the stored offset and records customer messages of open handoffs."""
+
+    def __init__(
+        self, events_engine: Engine, sessions: sessionmaker, name: str = "rasa-events",
+        batch_size: int = 500,
+    ) -> None:
+        self._events = events_engine
+        self._sessions = sessions
+        self._name = name
+        self._batch_size = batch_size
+
+    def poll_once(self) -> int:
+        """Consume one batch; return how many events were read (0: caught up)."""
+        with self._sessions() as session:
+            offset = session.get(ConsumerOffset, self._name) or ConsumerOffset(
+                name=self._name, last_event_id=0
+            )
+            with self._events.connect() as connection:
+                rows = connection.execute(
+                    _READ, {"after": offset.last_event_id, "limit": self._batch_size}
+                ).all()
+            if not rows:
+                return 0
+            messages = _customer_messages(rows)
+            handoffs = _open_handoffs(session, {sender for _, sender, _ in messages})
+            for event_id, sender, event in messages:
+                handoff = handoffs.get(sender)
+                timestamp = float(event.get("timestamp") or 0)
+                if handoff is None or timestamp < handoff.created_at:
+                    continue
+                session.add(Message(handoff_id=handoff.id, sender="customer", text=event["text"],
+                                    source_event_id=event_id, created_at=timestamp))
+            offset.last_event_id = rows[-1].id
+            session.merge(offset)
+            session.commit()
+            return len(rows)
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; back off while Rasa has not created its table yet."""
+        while not stop.is_set():
+            try:
+                read = await asyncio.to_thread(self.poll_once)
+            except (OperationalError, ProgrammingError) as error:
+                logger.info("event table not readable yet: %s", error.orig)
+                read = 0
+            if read == 0:
+                await pause(stop, interval)

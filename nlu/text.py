@@ -1,0 +1,31 @@
+"""Script-aware text normalisation shared by the NLU pipeline and the actions.
+
+Every mapping here replaces one character with one character, so entity offsets computed on the
+normalised text still point into the customer's original message.
+"""
+
+from __future__ import annotations
+
+# Persian (U+06F0..) and Arabic-Indic (U+0660..) digits become ASCII digits.
+_DIGITS = {chr(0x06F0 + i): str(i) for i in range(10)}
+_DIGITS |= {chr(0x0660 + i): str(i) for i in range(10)}
+
+# Arabic letter variants become the Persian forms, so "ي/ی" and "ك/ک" match the same examples.
+_LETTERS = {
+    "\u064a": "\u06cc",  # ARABIC YEH -> FARSI YEH
+    "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
+    "\u0643": "\u06a9",  # ARABIC KAF -> KEHEH
+    "\u200c": " ",  # ZERO WIDTH NON-JOINER splits Persian words the way a space does
+}
+
+_TABLE = str.maketrans(_DIGITS | _LETTERS)
+
+
+def normalize(text: str) -> str:
+    """Return `text` with unified digits and Arabic/Persian letter variants, same length."""
+    return text.translate(_TABLE)
+
+
+def ascii_digits(text: str) -> str:
+    """Return `text` with Persian and Arabic-Indic digits replaced by ASCII digits."""
+    return text.translate(str.maketrans(_DIGITS))

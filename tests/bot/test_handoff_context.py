@@ -1,0 +1,58 @@
+"""The handoff context the escalation action sends: built from a real rasa_sdk Tracker."""
+
+from rasa_sdk import Tracker
+
+from actions.escalation import escalation_reason
+from actions.handoff_context import build_context
+
+
+def _user(text: str, intent: str, confidence: float, ts: float) -> dict:
+    return {"event": "user", "text": text, "timestamp": ts,
+            "parse_data": {"intent": {"name": intent, "confidence": confidence}},
+            "input_channel": "socketio"}
+
+
+def _tracker(events: list[dict], slots: dict | None = None) -> Tracker:
+    latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
+    return Tracker("conv-1", slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def test_context_carries_transcript_intents_slots_and_the_customers_words() -> None:
+    events = [
+        _user("سلام", "greet", 0.98, 1.0),
+        {"event": "bot", "text": "سلام! من دستیار مجازی هستم", "timestamp": 2.0},
+        _user("کفشم سایز اشتباه آمده", "nlu_fallback", 0.31, 3.0),
+        {"event": "bot", "text": "ببخشید، متوجه نشدم", "timestamp": 4.0},
+        _user("می‌خواهم با یک انسان صحبت کنم", "human_handoff", 0.95, 5.0),
+    ]
+    tracker = _tracker(events, {"language": "fa", "order_number": "58231", "email": None})
+    context = build_context(tracker, reason=escalation_reason(tracker))
+
+    assert context["version"] == 1
+    assert context["conversation_id"] == "conv-1"
+    assert context["channel"] == "socketio"
+    assert context["language"] == "fa"
+    assert context["reason"] == "explicit_request"
+    assert context["summary"] == "کفشم سایز اشتباه آمده"
+    assert context["slots"] == {"language": "fa", "order_number": "58231"}
+    assert context["contact"]["order_numbers"] == ["58231"]
+    intents = [i["name"] for i in context["last_intents"]]
+    assert intents == ["greet", "nlu_fallback", "human_handoff"]
+    assert [(e["sender"], e["timestamp"]) for e in context["transcript"]] == [
+        ("customer", 1.0), ("bot", 2.0), ("customer", 3.0), ("bot", 4.0), ("customer", 5.0),
+    ]
+
+
+def test_agent_messages_of_an_earlier_handoff_are_marked_as_agent() -> None:
+    events = [
+        _user("help", "human_handoff", 0.9, 1.0),
+        {"event": "bot", "text": "Hi, Sara here", "timestamp": 2.0, "metadata": {"handoff_id": 3}},
+    ]
+    context = build_context(_tracker(events), reason="explicit_request")
+    assert [e["sender"] for e in context["transcript"]] == ["customer", "agent"]
+    assert context["language"] == "en"
+
+
+def test_reason_is_fallback_when_the_customer_did_not_ask() -> None:
+    tracker = _tracker([_user("asdf", "nlu_fallback", 0.2, 1.0)])
+    assert escalation_reason(tracker) == "fallback"

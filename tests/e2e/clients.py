@@ -1,0 +1,95 @@
+"""A customer on the socket.io channel (as the web widget talks) and an agent on the HTTP API."""
+
+from __future__ import annotations
+
+import queue
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import requests
+import socketio
+
+
+class Customer:
+    """Talks to Rasa's socket.io channel like the widget does: session_request, user_uttered."""
+
+    def __init__(self, rasa_url: str) -> None:
+        self.url = rasa_url
+        self.session_id = uuid.uuid4().hex
+        self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("bot_uttered", self.inbox.put)
+
+    def connect(self) -> None:
+        confirmed: queue.Queue[Any] = queue.Queue()
+        self.sio.on("session_confirm", confirmed.put)
+        self.sio.connect(self.url, transports=["websocket"])
+        self.sio.emit("session_request", {"session_id": self.session_id})
+        confirmed.get(timeout=10)
+
+    def disconnect(self) -> None:
+        self.sio.disconnect()
+
+    def say(self, text: str) -> None:
+        self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    def receive(self, timeout: float = 30.0) -> dict[str, Any]:
+        return self.inbox.get(timeout=timeout)
+
+    def receive_text(self, timeout: float = 30.0) -> str:
+        return self.receive(timeout)["text"]
+
+    def nothing_received(self, seconds: float) -> bool:
+        try:
+            self.inbox.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        return False
+
+
+class Agent:
+    """An agent using the handoff service's HTTP API with a login token."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def create(cls, base_url: str, admin_token: str, name: str) -> Agent:
+        email, password = f"{name}@example.com", "a long test password"
+        created = requests.post(f"{base_url}/api/v1/agents",
+                                json={"email": email, "name": name, "password": password},
+                                headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)
+        created.raise_for_status()
+        login = requests.post(f"{base_url}/api/v1/auth/login",
+                              json={"email": email, "password": password}, timeout=10)
+        login.raise_for_status()
+        return cls(base_url, login.json()["access_token"])
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.http.request(method, f"{self.base_url}/api/v1{path}", timeout=30, **kwargs)
+
+    def queue(self) -> list[dict[str, Any]]:
+        response = self.call("GET", "/handoffs")
+        response.raise_for_status()
+        return response.json()
+
+    def detail(self, handoff_id: int) -> dict[str, Any]:
+        response = self.call("GET", f"/handoffs/{handoff_id}")
+        response.raise_for_status()
+        return response.json()
+
+
+def eventually(probe: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
+    """Return the first truthy result of `probe`, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing after {timeout} s")
+        time.sleep(interval)

@@ -1,0 +1,39 @@
+"""A handoff service app on temporary SQLite files, with Rasa's event table beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from handoff.app import create_app
+from handoff.settings import Settings
+from tests.handoff.support import ACTION, ADMIN, RasaEvents
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'handoff.db'}",
+        events_url=f"sqlite:///{tmp_path / 'events.db'}",
+        rasa_url="http://127.0.0.1:9",  # nothing listens: agent messages stay in the outbox
+        rasa_token="unused",
+        action_secret=ACTION,
+        jwt_secret="jwt-secret-for-tests-0123456789abcdef",
+        admin_token=ADMIN,
+        poll_interval=0.05,
+        max_body_bytes=100_000,
+    )
+
+
+@pytest.fixture
+def events(settings: Settings) -> RasaEvents:
+    return RasaEvents(settings.events_url)
+
+
+@pytest.fixture
+def client(settings: Settings, events: RasaEvents) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

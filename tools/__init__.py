@@ -1,0 +1,1 @@
+"""Developer tooling: training with a data fingerprint and running the whole stack."""

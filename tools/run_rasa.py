@@ -1,0 +1,32 @@
+"""Starts `rasa run` with the HTTP API on, reading the API token from the environment so that it
+does not show in the process list."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--port", default="5005")
+    parser.add_argument("--interface", default="127.0.0.1")
+    args = parser.parse_args()
+    sys.argv = [
+        "rasa", "run", "--enable-api", "--cors", "*",
+        "--auth-token", os.environ["RASA_AUTH_TOKEN"],
+        "--model", args.model, "--port", args.port, "--interface", args.interface,
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+    ]
+    from rasa.__main__ import main as rasa_main
+
+    from tools import sanic_py311
+
+    sanic_py311.apply()
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

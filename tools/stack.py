@@ -1,0 +1,209 @@
+"""Runs the whole system on one machine: Rasa server, action server and handoff service.
+
+`make run` uses it in the foreground (one Ctrl-C stops all three); the end-to-end tests use the same
+class, so what the tests drive is what an operator runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from tools.model import ROOT, model_path
+
+RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
+APP_PY = ROOT / ".venv" / "bin" / "python"
+SECRET_NAMES = ("RASA_AUTH_TOKEN", "HANDOFF_ACTION_SECRET", "HANDOFF_JWT_SECRET",
+                "HANDOFF_ADMIN_TOKEN")
+
+
+def load_secrets(var_dir: Path) -> dict[str, str]:
+    """Secrets from the environment, else from var/secrets.env, which is made on first run."""
+    path = var_dir / "secrets.env"
+    stored: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, _, value = line.partition("=")
+            if value:
+                stored[name.strip()] = value.strip()
+    missing = [name for name in SECRET_NAMES if name not in stored]
+    if missing:
+        stored.update({name: secrets.token_urlsafe(32) for name in missing})
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{name}={value}\n" for name, value in stored.items()))
+        path.chmod(0o600)
+    return {name: os.environ.get(name) or stored[name] for name in SECRET_NAMES}
+
+
+@dataclass
+class StackConfig:
+    var_dir: Path = ROOT / "var"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    handoff_port: int = 8000
+    model: Path = field(default_factory=model_path)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def handoff_url(self) -> str:
+        return f"http://127.0.0.1:{self.handoff_port}"
+
+    def environment(self) -> dict[str, str]:
+        events_db = self.var_dir / "events.db"
+        return os.environ | load_secrets(self.var_dir) | {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "RASA_URL": self.rasa_url,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "RASA_TRACKER_DB": str(self.var_dir / "tracker.db"),
+            "RASA_EVENTS_DB": str(events_db),
+            "HANDOFF_URL": self.handoff_url,
+            "HANDOFF_PORT": str(self.handoff_port),
+            "HANDOFF_DATABASE_URL": os.environ.get(
+                "HANDOFF_DATABASE_URL", f"sqlite:///{self.var_dir / 'handoff.db'}"),
+            "HANDOFF_EVENTS_URL": os.environ.get("HANDOFF_EVENTS_URL", f"sqlite:///{events_db}"),
+        }
+
+    def commands(self) -> dict[str, list[str]]:
+        return {
+            "handoff": [str(APP_PY), "-m", "handoff"],
+            "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions",
+                        "--port", str(self.actions_port)],
+            "rasa": [str(RASA_PY), "-m", "tools.run_rasa", "--model", str(self.model),
+                     "--port", str(self.rasa_port)],
+        }
+
+    def readiness(self) -> dict[str, str]:
+        return {
+            "handoff": f"{self.handoff_url}/healthz",
+            "actions": f"http://127.0.0.1:{self.actions_port}/health",
+            "rasa": f"{self.rasa_url}/",
+        }
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _pump(stream: IO[bytes], sinks: list[Callable[[bytes], None]]) -> None:
+    for line in iter(stream.readline, b""):
+        for sink in sinks:
+            sink(line)
+
+
+class Stack:
+    """The three processes, each in its own process group, logging to var/logs/<name>.log."""
+
+    def __init__(self, config: StackConfig, echo: bool = False) -> None:
+        self.config = config
+        self.echo = echo
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.log_dir = config.var_dir / "logs"
+
+    def start(self, names: tuple[str, ...] = ("handoff", "actions", "rasa")) -> None:
+        if not self.config.model.exists():
+            raise FileNotFoundError(f"no model at {self.config.model}; run `make train` first")
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = self.config.environment()
+        commands = self.config.commands()
+        for name in names:
+            self._start_one(name, commands[name], env)
+
+    def _start_one(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        sinks: list[Callable[[bytes], None]] = [lambda line: (log.write(line), log.flush())]
+        if self.echo:
+            prefix = f"[{name}] ".encode()
+            sinks.append(lambda line: (sys.stdout.buffer.write(prefix + line),
+                                       sys.stdout.buffer.flush()))
+        threading.Thread(target=_pump, args=(process.stdout, sinks), daemon=True).start()
+        self.processes[name] = process
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        """Block until every started process answers its health URL."""
+        deadline = time.monotonic() + timeout
+        pending = {name: url for name, url in self.config.readiness().items()
+                   if name in self.processes}
+        while pending:
+            for name in list(pending):
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited; see {self.log_dir / (name + '.log')}")
+                if _is_up(pending[name]):
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def stop(self, names: tuple[str, ...] | None = None, timeout: float = 15.0) -> None:
+        """SIGTERM each process group, then SIGKILL what is left after `timeout`."""
+        targets = {n: p for n, p in self.processes.items() if names is None or n in names}
+        for process in targets.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in targets.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for name in targets:
+            del self.processes[name]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--handoff-port", type=int, default=8000)
+    args = parser.parse_args()
+    config = StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port,
+                         handoff_port=args.handoff_port)
+    stack = Stack(config, echo=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack.start()
+        print("starting; Rasa loads its model in about a minute ...", flush=True)
+        stack.wait_ready()
+        print(f"\nready: Rasa {config.rasa_url} (socket.io and REST), handoff service "
+              f"{config.handoff_url} (API docs at /docs). Secrets: {config.var_dir}/secrets.env. "
+              "Ctrl-C stops everything.\n", flush=True)
+        while not stopping.is_set():
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with {process.returncode}; stopping", file=sys.stderr)
+                    stopping.set()
+            stopping.wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping ...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
