@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_client import HandoffClient, HandoffUnavailable
 from actions.handoff_context import HANDOFF_INTENT, build_context
+from nlu.text import localize_digits
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,6 @@ class ActionHandoffToHuman(Action):
         dispatcher.utter_message(
             response="utter_handoff_queued",
             reference=ticket["reference"],
-            position=ticket["position"],
+            position=localize_digits(str(ticket["position"]), context["language"]),
         )
         return [SlotSet("handoff_reference", ticket["reference"]), ConversationPaused()]

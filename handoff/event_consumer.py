@@ -85,12 +85,16 @@ class EventConsumer:
             return len(rows)
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; back off while Rasa has not created its table yet."""
+        """Poll until `stop` is set; wait while Rasa has not created its table yet."""
+        waiting_for_table = False
         while not stop.is_set():
             try:
                 read = await asyncio.to_thread(self.poll_once)
+                waiting_for_table = False
             except (OperationalError, ProgrammingError) as error:
-                logger.info("event table not readable yet: %s", error.orig)
+                if not waiting_for_table:
+                    logger.info("waiting for Rasa's event table: %s", error.orig)
+                waiting_for_table = True
                 read = 0
             if read == 0:
                 await pause(stop, interval)

@@ -26,6 +26,15 @@ def normalize(text: str) -> str:
     return text.translate(_TABLE)
 
 
+_NATIVE_DIGITS = {"fa": "۰۱۲۳۴۵۶۷۸۹", "ar": "٠١٢٣٤٥٦٧٨٩"}
+
+
+def localize_digits(text: str, language: str) -> str:
+    """Write ASCII digits the way `language` writes them (Persian and Arabic have their own)."""
+    digits = _NATIVE_DIGITS.get(language)
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
 def ascii_digits(text: str) -> str:
     """Return `text` with Persian and Arabic-Indic digits replaced by ASCII digits."""
     return text.translate(str.maketrans(_DIGITS))

@@ -67,6 +67,7 @@ class StackConfig:
         events_db = self.var_dir / "events.db"
         return os.environ | load_secrets(self.var_dir) | {
             "RASA_TELEMETRY_ENABLED": "false",
+            "SANIC_HOST": "127.0.0.1",  # the action server is only for Rasa
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
             "RASA_URL": self.rasa_url,
@@ -86,7 +87,8 @@ class StackConfig:
             "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
             "rasa": [str(RASA_PY), "-m", "tools.run_rasa", "--model", str(self.model),
-                     "--port", str(self.rasa_port)],
+                     "--port", str(self.rasa_port),
+                     "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1")],
         }
 
     def readiness(self) -> dict[str, str]:

@@ -3,7 +3,7 @@
 import pytest
 
 from nlu.language import detect_language
-from nlu.text import ascii_digits, normalize
+from nlu.text import ascii_digits, localize_digits, normalize
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,10 @@ def test_normalize_unifies_digits_and_letter_variants_keeping_length() -> None:
 
 def test_ascii_digits_leaves_letters_alone() -> None:
     assert ascii_digits("يك ۱۲ ٣٤") == "يك 12 34"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fa", "۱۲۰"), ("ar", "١٢٠"), ("he", "120"), ("en", "120")]
+)
+def test_localize_digits_writes_numbers_the_customers_way(language: str, expected: str) -> None:
+    assert localize_digits("120", language) == expected

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from nlu.text import ascii_digits, localize_digits
 from tests.e2e import domain_texts
 from tests.e2e.clients import Agent, Customer, eventually
 
@@ -59,7 +60,8 @@ def test_bot_escalation_agent_and_back(
     customer.say(script["human"])
     queued = domain_texts.pattern("utter_handoff_queued", language).match(customer.receive_text())
     assert queued, "the customer was not told their reference and place in the queue"
-    assert int(queued["position"]) >= 1
+    assert int(ascii_digits(queued["position"])) >= 1
+    assert queued["position"] == localize_digits(ascii_digits(queued["position"]), language)
 
     # The agent finds it in the queue with the context the bot gathered.
     handoff = eventually(lambda: next(
