@@ -1,9 +1,11 @@
-"""The one action that hands a conversation to the human agent queue."""
+"""Handing a conversation to the human agent queue, and telling the customer where it stands."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -23,9 +25,35 @@ def escalation_reason(tracker: Tracker) -> str:
     return "explicit_request" if intent == HANDOFF_INTENT else "fallback"
 
 
+def minutes(seconds: float | None) -> int:
+    return max(1, math.ceil((seconds or 0) / 60))
+
+
+def opening_time(iso: str | None) -> str:
+    """'2026-11-24T09:00+03:30' -> '2026-11-24 09:00' (the team's local time)."""
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
+
+
+def queued_message(ticket: dict[str, Any], language: str) -> tuple[str, dict[str, str]]:
+    """The response that tells the customer their reference and what happens next."""
+    values = {"reference": ticket["reference"]}
+    if ticket["availability"] == "closed":
+        values["opens"] = opening_time(ticket.get("opens_at"))
+        response = "utter_handoff_closed"
+    elif ticket["availability"] == "no_agents":
+        response = "utter_handoff_no_agents"
+    else:
+        values |= {"position": str(ticket["position"]),
+                   "minutes": str(minutes(ticket.get("expected_wait_seconds")))}
+        response = "utter_handoff_queued"
+    return response, {key: localize_digits(value, language) if key != "reference" else value
+                      for key, value in values.items()}
+
+
 class ActionHandoffToHuman(Action):
-    """Sends the context to the handoff service, tells the customer their reference and place in
-    the queue, and pauses the bot so that the agent's and customer's messages flow freely."""
+    """Sends the context to the handoff service, tells the customer their reference, place in
+    the queue and expected wait (or that the team is away and their message will be read), and
+    pauses the bot so that the agent's and customer's messages flow freely."""
 
     def name(self) -> str:
         return "action_handoff_to_human"
@@ -40,9 +68,35 @@ class ActionHandoffToHuman(Action):
             logger.error("handoff of %s failed: %s", tracker.sender_id, error)
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
-        dispatcher.utter_message(
-            response="utter_handoff_queued",
-            reference=ticket["reference"],
-            position=localize_digits(str(ticket["position"]), context["language"]),
-        )
+        response, values = queued_message(ticket, context["language"])
+        dispatcher.utter_message(response=response, **values)
         return [SlotSet("handoff_reference", ticket["reference"]), ConversationPaused()]
+
+
+class ActionHandoffStatus(Action):
+    """Answers "where is my request?" when the bot is not paused (the service answers while it
+    is); with no open request, offers a person."""
+
+    def name(self) -> str:
+        return "action_handoff_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = tracker.get_slot("language") or "en"
+        try:
+            status = await asyncio.to_thread(HandoffClient.from_env().status, tracker.sender_id)
+        except HandoffUnavailable:
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return []
+        if status is None or status["status"] in ("resolved", "abandoned"):
+            dispatcher.utter_message(response="utter_no_open_request")
+        elif status["agent_name"]:
+            dispatcher.utter_message(response="utter_handoff_assigned", agent=status["agent_name"])
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_position", reference=status["reference"],
+                position=localize_digits(str(status["position"]), language),
+                minutes=localize_digits(str(minutes(status["expected_wait_seconds"])), language),
+            )
+        return []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 
 class HandoffUnavailable(Exception):
-    """The handoff service could not take the handoff (down, rejected, or timed out)."""
+    """The handoff service could not answer (down, rejected, or timed out)."""
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,26 @@ class HandoffClient:
         """Read HANDOFF_URL and HANDOFF_ACTION_SECRET, which tools/stack.py sets."""
         return cls(os.environ["HANDOFF_URL"].rstrip("/"), os.environ["HANDOFF_ACTION_SECRET"])
 
-    def create_handoff(self, context: dict[str, Any]) -> dict[str, Any]:
-        """Queue the handoff; returns the ticket (`reference`, `position`, ...)."""
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
-            response = requests.post(
-                f"{self.base_url}/api/v1/handoffs",
-                json=context,
-                headers={"Authorization": f"Bearer {self.secret}"},
-                timeout=self.timeout,
-            )
+            return requests.request(method, f"{self.base_url}/api/v1{path}", timeout=self.timeout,
+                                    headers={"Authorization": f"Bearer {self.secret}"}, **kwargs)
+        except requests.RequestException as error:
+            raise HandoffUnavailable(str(error)) from error
+
+    @staticmethod
+    def _json(response: requests.Response) -> dict[str, Any]:
+        try:
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as error:
             raise HandoffUnavailable(str(error)) from error
+
+    def create_handoff(self, context: dict[str, Any]) -> dict[str, Any]:
+        """Queue the handoff; returns the ticket (reference, position, availability, ...)."""
+        return self._json(self._call("POST", "/handoffs", json=context))
+
+    def status(self, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation's latest handoff and where it stands; None if it never had one."""
+        response = self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/handoff")
+        return None if response.status_code == 404 else self._json(response)

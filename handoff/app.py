@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, limits, and the background consumers' lifecycle."""
+"""The FastAPI application: routers, limits, and the background workers' lifecycle."""
 
 from __future__ import annotations
 
@@ -9,41 +9,80 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from handoff.api import agents, handoffs
-from handoff.db import Base, make_engine, make_session_factory
+from handoff.api import agents, bot, handoffs, live, teams
+from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox
-from handoff.event_consumer import EventConsumer
+from handoff.event_consumer import EventConsumer, Recorded
+from handoff.hub import Hub
+from handoff.migrate import upgrade
+from handoff.models import Handoff, Message
+from handoff.notices import CustomerNotices
 from handoff.rasa_client import RasaClient
+from handoff.router import Router, notice_for
 from handoff.settings import Settings
+
+STATUS_INTENT = "ask_handoff_status"
 
 
 def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
     events_engine = make_engine(settings.events_url)
     sessions = make_session_factory(engine)
+    hub = Hub()
+
+    def delivered(message: Message, handoff: Handoff) -> None:
+        hub.publish("message.delivered", team_id=handoff.team_id, agent_id=message.agent_id,
+                    handoff_id=handoff.id, message_id=message.id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        Base.metadata.create_all(engine)
+        await asyncio.to_thread(upgrade, settings.database_url)
+        hub.bind(asyncio.get_running_loop())
         rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-        app.state.rasa = rasa
-        app.state.outbox = Outbox(sessions, rasa)
+        notices = CustomerNotices(rasa)
+        router = Router(sessions, settings, hub, notices)
+        app.state.rasa, app.state.router = rasa, router
+        app.state.outbox = Outbox(sessions, rasa, delivered)
+
+        async def customer_wrote(recorded: list[Recorded]) -> None:
+            """Agents see the message live; "where is my request?" is answered by the service."""
+            asked = []
+            with sessions() as session:
+                for item in recorded:
+                    handoff = session.get(Handoff, item.handoff_id)
+                    hub.publish("message.created", team_id=handoff.team_id,
+                                agent_id=handoff.agent_id, handoff_id=handoff.id,
+                                message_id=item.message_id, sender="customer")
+                    if item.intent == STATUS_INTENT:
+                        asked.append(notice_for(session, handoff))
+            for notice in asked:
+                await notices.send(notice.conversation_id, notice.language, notice.response,
+                                   **notice.values)
+
         stop = asyncio.Event()
         consumer = EventConsumer(events_engine, sessions)
         tasks = [
-            asyncio.create_task(consumer.run(settings.poll_interval, stop)),
+            asyncio.create_task(consumer.run(settings.poll_interval, stop, customer_wrote)),
             asyncio.create_task(app.state.outbox.run(2.0, stop)),
+            asyncio.create_task(router.run(stop)),
         ]
         yield
         stop.set()
+        router.wake.set()
         await asyncio.gather(*tasks)
         await rasa.aclose()
         engine.dispose()
         events_engine.dispose()
 
-    app = FastAPI(title="Handoff service", version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="Handoff service",
+        version="1",
+        description="The human tier behind the Rasa bot: queue, routing, agents, live chat.",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.hub = hub
 
     @app.middleware("http")
     async def limit_body(
@@ -58,6 +97,6 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(agents.router)
-    app.include_router(handoffs.router)
+    for module in (agents, teams, bot, handoffs, live):
+        app.include_router(module.router)
     return app

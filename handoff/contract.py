@@ -40,5 +40,8 @@ class HandoffContext(BaseModel):
     contact: Contact = Field(default_factory=Contact)
     slots: dict[str, Any] = Field(default_factory=dict)
     active_form: str | None = Field(default=None, max_length=200)
+    # Routing hints from the bot's business rules: the team (skill) and a priority 0-3.
+    team: str | None = Field(default=None, min_length=1, max_length=80)
+    priority: int = Field(default=0, ge=0, le=3)
     last_intents: list[IntentScore] = Field(default_factory=list, max_length=50)
     transcript: list[TranscriptEntry] = Field(default_factory=list, max_length=1000)

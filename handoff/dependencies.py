@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from handoff.models import Agent
 from handoff.security import agent_id_from_token, secret_matches
 from handoff.settings import Settings
 
+SEEN_RESOLUTION_SECONDS = 10.0
 _bearer = HTTPBearer(auto_error=False)
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -35,11 +37,20 @@ DbSession = Annotated[Session, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
+def agent_for_token(session: Session, token: str, settings: Settings) -> Agent | None:
+    """The agent a valid token belongs to; being seen keeps an online agent online."""
+    agent_id = agent_id_from_token(token, settings.jwt_secret)
+    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    if agent is not None and time.time() - agent.last_seen_at > SEEN_RESOLUTION_SECONDS:
+        agent.last_seen_at = time.time()
+        session.commit()
+    return agent
+
+
 def current_agent(credentials: Bearer, session: DbSession, settings: AppSettings) -> Agent:
     if credentials is None:
         raise _unauthorized("agent token required")
-    agent_id = agent_id_from_token(credentials.credentials, settings.jwt_secret)
-    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    agent = agent_for_token(session, credentials.credentials, settings)
     if agent is None:
         raise _unauthorized("invalid or expired token")
     return agent

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select, text
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.background import pause
 from handoff.models import ConsumerOffset, Handoff, Message
-from handoff.queue import OPEN_STATES
+from handoff.states import OPEN
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +42,29 @@ def _customer_messages(rows: list[Any]) -> list[tuple[int, str, dict[str, Any]]]
 def _open_handoffs(session: Session, conversation_ids: set[str]) -> dict[str, Handoff]:
     handoffs = session.scalars(
         select(Handoff).where(
-            Handoff.conversation_id.in_(conversation_ids), Handoff.status.in_(OPEN_STATES)
+            Handoff.conversation_id.in_(conversation_ids),
+            Handoff.status.in_([str(s) for s in OPEN]),
         )
     )
     return {handoff.conversation_id: handoff for handoff in handoffs}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A customer message now stored for its handoff, with the intent Rasa's NLU gave it."""
+
+    handoff_id: int
+    message_id: int
+    intent: str | None
+
+
+@dataclass
+class Batch:
+    read: int = 0
+    recorded: list[Recorded] = field(default_factory=list)
+
+
+OnRecorded = Callable[[list[Recorded]], Awaitable[None]]
 
 
 class EventConsumer:
@@ -58,8 +79,8 @@ class EventConsumer:
         self._name = name
         self._batch_size = batch_size
 
-    def poll_once(self) -> int:
-        """Consume one batch; return how many events were read (0: caught up)."""
+    def poll_once(self) -> Batch:
+        """Consume one batch; `read` is 0 once caught up."""
         with self._sessions() as session:
             offset = session.get(ConsumerOffset, self._name) or ConsumerOffset(
                 name=self._name, last_event_id=0
@@ -69,32 +90,38 @@ class EventConsumer:
                     _READ, {"after": offset.last_event_id, "limit": self._batch_size}
                 ).all()
             if not rows:
-                return 0
+                return Batch()
             messages = _customer_messages(rows)
             handoffs = _open_handoffs(session, {sender for _, sender, _ in messages})
+            stored: list[tuple[Message, str | None]] = []
             for event_id, sender, event in messages:
                 handoff = handoffs.get(sender)
                 timestamp = float(event.get("timestamp") or 0)
                 if handoff is None or timestamp < handoff.created_at:
                     continue
-                session.add(Message(handoff_id=handoff.id, sender="customer", text=event["text"],
-                                    source_event_id=event_id, created_at=timestamp))
+                message = Message(handoff_id=handoff.id, sender="customer", text=event["text"],
+                                  source_event_id=event_id, created_at=timestamp)
+                session.add(message)
+                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                stored.append((message, intent))
             offset.last_event_id = rows[-1].id
             session.merge(offset)
             session.commit()
-            return len(rows)
+            return Batch(len(rows), [Recorded(m.handoff_id, m.id, intent) for m, intent in stored])
 
-    async def run(self, interval: float, stop: asyncio.Event) -> None:
+    async def run(self, interval: float, stop: asyncio.Event, on_recorded: OnRecorded) -> None:
         """Poll until `stop` is set; wait while Rasa has not created its table yet."""
         waiting_for_table = False
         while not stop.is_set():
             try:
-                read = await asyncio.to_thread(self.poll_once)
+                batch = await asyncio.to_thread(self.poll_once)
                 waiting_for_table = False
             except (OperationalError, ProgrammingError) as error:
                 if not waiting_for_table:
                     logger.info("waiting for Rasa's event table: %s", error.orig)
                 waiting_for_table = True
-                read = 0
-            if read == 0:
+                batch = Batch()
+            if batch.recorded:
+                await on_recorded(batch.recorded)
+            if batch.read == 0:
                 await pause(stop, interval)

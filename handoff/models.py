@@ -5,10 +5,40 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from handoff.db import Base
+
+agent_teams = Table(
+    "agent_teams",
+    Base.metadata,
+    Column("agent_id", ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(Base):
+    """A skill group with its own queue, time zone and business hours."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Agent(Base):
@@ -18,26 +48,80 @@ class Agent(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int] = mapped_column(Integer, default=3)
+    presence: Mapped[str] = mapped_column(String(16), default="offline")
+    last_seen_at: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    teams: Mapped[list[Team]] = relationship(secondary=agent_teams, lazy="selectin")
+
+    @property
+    def team_ids(self) -> list[int]:
+        return [team.id for team in self.teams]
+
+
+class Contact(Base):
+    """One person, recognised across channels by verified details."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class ContactIdentity(Base):
+    """A normalised detail that identifies a contact: email, phone, order, or channel sender."""
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_contact_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(320))
+
+
+class Conversation(Base):
+    """A Rasa conversation (sender id) on one channel."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
 
 
 class Handoff(Base):
     __tablename__ = "handoffs"
-    __table_args__ = (Index("ix_handoffs_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_handoffs_waiting", "status", "team_id", "priority", "created_at"),
+        Index("ix_handoffs_agent_status", "agent_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    conversation_pk: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), index=True)  # Rasa's sender id
     channel: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(Text, default="")
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
     assigned_at: Mapped[float | None] = mapped_column(Float)
+    first_response_at: Mapped[float | None] = mapped_column(Float)
     resolved_at: Mapped[float | None] = mapped_column(Float)
+    # Last place in the queue the customer was told, so updates are sent only when it changes.
+    notified_position: Mapped[int | None] = mapped_column(Integer)
+    notified_at: Mapped[float | None] = mapped_column(Float)
 
 
 class Message(Base):
@@ -53,8 +137,48 @@ class Message(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     # Customer messages: the id of the Rasa event they came from (makes consumption idempotent).
     source_event_id: Mapped[int | None] = mapped_column(Integer)
-    # Agent messages: when Rasa accepted the message for the customer's channel.
+    # Agent messages: when a delivery was first tried, and when Rasa accepted it.
+    sending_at: Mapped[float | None] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class Note(Base):
+    """An internal note: agents see it, the customer never does."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class Rating(Base):
+    """The customer's rating of a resolved handoff (CSAT 1-5)."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), unique=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class AuditEvent(Base):
+    """Every status change of a handoff: from, to, who, and why."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    actor: Mapped[str] = mapped_column(String(64))  # "agent:3", "router", "action-server", ...
+    detail: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
 
 

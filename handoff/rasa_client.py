@@ -16,23 +16,39 @@ class RasaClient:
     def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, params={"token": token}, timeout=timeout)
 
-    async def _post(self, conversation_id: str, path: str, payload: Any,
-                    params: dict[str, str] | None = None) -> None:
-        url = f"/conversations/{quote(conversation_id, safe='')}/{path}"
+    async def _request(self, method: str, path: str, payload: Any = None,
+                       params: dict[str, str] | None = None) -> Any:
         try:
-            response = await self._http.post(url, json=payload, params=params)
+            response = await self._http.request(method, path, json=payload, params=params,
+                                                headers={"Accept": "application/json"})
             response.raise_for_status()
-        except httpx.HTTPError as error:
-            raise RasaUnavailable(f"{path}: {error}") from error
+            return response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(f"{method} {path}: {error}") from error
 
-    async def send_agent_message(self, conversation_id: str, text: str,
-                                 metadata: dict[str, Any]) -> None:
-        """Deliver an agent's text through the customer's own channel (socket.io, Telegram, ...)."""
-        await self._post(
-            conversation_id, "tracker/events",
+    @staticmethod
+    def _conversation(conversation_id: str, path: str) -> str:
+        return f"/conversations/{quote(conversation_id, safe='')}/{path}"
+
+    async def send_bot_message(self, conversation_id: str, text: str,
+                               metadata: dict[str, Any]) -> None:
+        """Deliver a text through the customer's own channel (socket.io, Telegram, ...)."""
+        await self._request(
+            "POST", self._conversation(conversation_id, "tracker/events"),
             {"event": "bot", "text": text, "metadata": metadata},
             params={"output_channel": "latest", "execute_side_effects": "true"},
         )
+
+    async def bot_metadata(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The metadata of every bot message in the conversation (to check what was delivered)."""
+        tracker = await self._request("GET", self._conversation(conversation_id, "tracker"),
+                                      params={"include_events": "ALL"})
+        return [event.get("metadata") or {} for event in tracker.get("events", [])
+                if event.get("event") == "bot"]
+
+    async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
+        await self._request("POST", self._conversation(conversation_id, "tracker/events"),
+                            {"event": "slot", "name": name, "value": value})
 
     async def hand_back(self, conversation_id: str) -> None:
         """Resume the bot and let it greet the customer back (rule on EXTERNAL_handoff_resolved).
@@ -40,12 +56,15 @@ class RasaClient:
         While paused, Rasa ran no `action_listen` after the escalation; appending one closes that
         turn, so the bot's rules see a clean "listening, then intent" state.
         """
-        await self._post(conversation_id, "tracker/events",
-                         [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
-        await self._post(
-            conversation_id, "trigger_intent", {"name": "EXTERNAL_handoff_resolved"},
-            params={"output_channel": "latest"},
+        await self._request("POST", self._conversation(conversation_id, "tracker/events"),
+                            [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+        await self._request(
+            "POST", self._conversation(conversation_id, "trigger_intent"),
+            {"name": "EXTERNAL_handoff_resolved"}, params={"output_channel": "latest"},
         )
+
+    async def domain(self) -> dict[str, Any]:
+        return await self._request("GET", "/domain")
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from handoff import business_hours
+from handoff.contract import Language
+
+Presence = Literal["online", "away", "offline"]
+Availability = Literal["open", "no_agents", "closed"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class Ticket(BaseModel):
@@ -13,7 +23,11 @@ class Ticket(BaseModel):
     id: int
     reference: str
     status: str
+    team: str
     position: int
+    expected_wait_seconds: float | None
+    availability: Availability
+    opens_at: str | None = Field(description="next opening, ISO 8601 in the team's time zone")
     created: bool
 
 
@@ -28,9 +42,12 @@ class HandoffOut(BaseModel):
     reason: str
     summary: str
     status: str
+    priority: int
+    team_id: int
     agent_id: int | None
     created_at: float
     assigned_at: float | None
+    first_response_at: float | None
     resolved_at: float | None
 
 
@@ -38,6 +55,7 @@ class MessageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    handoff_id: int
     sender: str
     text: str
     agent_id: int | None
@@ -45,24 +63,117 @@ class MessageOut(BaseModel):
     delivered_at: float | None
 
 
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agent_id: int
+    text: str
+    created_at: float
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_status: str | None
+    to_status: str
+    actor: str
+    agent_id: int | None
+    detail: str
+    created_at: float
+
+
+class RatingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    score: int
+    comment: str | None
+    created_at: float
+
+
 class HandoffDetail(HandoffOut):
     position: int
+    expected_wait_seconds: float | None
     context: dict[str, Any]
     messages: list[MessageOut]
+    notes: list[NoteOut]
+    history: list[HandoffOut] = Field(description="the same contact's other handoffs, any channel")
+    audit: list[AuditOut]
+    rating: RatingOut | None
 
 
-class SendMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CustomerStatus(BaseModel):
+    """Where the customer's request stands, for the bot to tell them."""
 
+    reference: str
+    status: str
+    position: int
+    expected_wait_seconds: float | None
+    agent_name: str | None
+
+
+class SendText(Strict):
     text: str = Field(min_length=1, max_length=4000)
 
 
-class AgentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Transfer(Strict):
+    agent_id: int | None = None
+    team: str | None = Field(default=None, min_length=1, max_length=80)
 
+
+class RatingIn(Strict):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class TeamIn(Strict):
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[\w-]+$")
+    timezone: str = Field(default="UTC", max_length=64)
+    business_hours: dict[str, list[list[str]]] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _valid_hours(cls, value: dict[str, list[list[str]]] | None
+                     ) -> dict[str, list[list[str]]] | None:
+        if value is not None:
+            business_hours.validate(value)
+        return value
+
+
+class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    timezone: str
+    business_hours: dict[str, list[list[str]]] | None
+
+
+class AgentCreate(Strict):
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     name: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=8, max_length=200)
+    languages: list[Language] = Field(default_factory=lambda: ["en", "fa", "ar", "he"],
+                                      min_length=1)
+    teams: list[str] = Field(default_factory=lambda: ["support"], min_length=1)
+    capacity: int = Field(default=3, ge=1, le=50)
+
+
+class AgentUpdate(Strict):
+    languages: list[Language] | None = Field(default=None, min_length=1)
+    teams: list[str] | None = Field(default=None, min_length=1)
+    capacity: int | None = Field(default=None, ge=1, le=50)
 
 
 class AgentOut(BaseModel):
@@ -71,11 +182,17 @@ class AgentOut(BaseModel):
     id: int
     email: str
     name: str
+    languages: list[str]
+    capacity: int
+    presence: str
+    teams: list[TeamOut]
 
 
-class Login(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PresenceIn(Strict):
+    presence: Presence
 
+
+class Login(Strict):
     email: str = Field(max_length=320)
     password: str = Field(max_length=200)
 

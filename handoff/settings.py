@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 
 class MissingSetting(RuntimeError):
-    """A required environment variable is not set."""
+    """A required environment variable is not set, or is unsafe."""
 
 
-def _required(name: str) -> str:
+def _required(name: str, min_length: int = 1) -> str:
     value = os.environ.get(name, "").strip()
-    if not value:
-        raise MissingSetting(f"environment variable {name} must be set")
+    if len(value) < min_length:
+        raise MissingSetting(f"environment variable {name} must be set "
+                             f"(at least {min_length} characters)")
     return value
 
 
@@ -29,21 +30,34 @@ class Settings:
     token_ttl_minutes: int = 480
     poll_interval: float = 0.2
     max_body_bytes: int = 1_000_000
+    default_team: str = "support"
+    # An assigned agent who has not answered within this time loses the handoff to the queue.
+    assign_timeout_seconds: float = 180.0
+    # An online agent not seen (API call or console heartbeat) for this long is set offline.
+    presence_timeout_seconds: float = 90.0
+    # How often a waiting customer may be told that their place in the queue improved.
+    position_notice_seconds: float = 60.0
+    router_interval: float = 1.0
     host: str = "127.0.0.1"
     port: int = 8000
 
     @classmethod
     def from_env(cls) -> Settings:
+        env = os.environ.get
         return cls(
-            database_url=os.environ.get("HANDOFF_DATABASE_URL", "sqlite:///var/handoff.db"),
+            database_url=env("HANDOFF_DATABASE_URL", "sqlite:///var/handoff.db"),
             events_url=_required("HANDOFF_EVENTS_URL"),
-            rasa_url=os.environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            rasa_url=env("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=_required("RASA_AUTH_TOKEN"),
-            action_secret=_required("HANDOFF_ACTION_SECRET"),
-            jwt_secret=_required("HANDOFF_JWT_SECRET"),
-            admin_token=_required("HANDOFF_ADMIN_TOKEN"),
-            token_ttl_minutes=int(os.environ.get("HANDOFF_TOKEN_TTL_MINUTES", "480")),
-            poll_interval=float(os.environ.get("HANDOFF_POLL_INTERVAL", "0.2")),
-            host=os.environ.get("HANDOFF_HOST", "127.0.0.1"),
-            port=int(os.environ.get("HANDOFF_PORT", "8000")),
+            action_secret=_required("HANDOFF_ACTION_SECRET", 16),
+            jwt_secret=_required("HANDOFF_JWT_SECRET", 32),
+            admin_token=_required("HANDOFF_ADMIN_TOKEN", 16),
+            token_ttl_minutes=int(env("HANDOFF_TOKEN_TTL_MINUTES", "480")),
+            poll_interval=float(env("HANDOFF_POLL_INTERVAL", "0.2")),
+            default_team=env("HANDOFF_DEFAULT_TEAM", "support"),
+            assign_timeout_seconds=float(env("HANDOFF_ASSIGN_TIMEOUT_SECONDS", "180")),
+            presence_timeout_seconds=float(env("HANDOFF_PRESENCE_TIMEOUT_SECONDS", "90")),
+            position_notice_seconds=float(env("HANDOFF_POSITION_NOTICE_SECONDS", "60")),
+            host=env("HANDOFF_HOST", "127.0.0.1"),
+            port=int(env("HANDOFF_PORT", "8000")),
         )

@@ -1,28 +1,52 @@
-"""Agent accounts and login."""
+"""Agent accounts, login and presence."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+import time
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from handoff import queue
 from handoff.dependencies import AppSettings, CurrentAgent, DbSession, admin
-from handoff.models import Agent
-from handoff.schemas import AgentCreate, AgentOut, Login, TokenOut
+from handoff.models import Agent, Team
+from handoff.schemas import AgentCreate, AgentOut, AgentUpdate, Login, PresenceIn, TokenOut
 from handoff.security import hash_password, issue_token, verify_password
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 
 
+def _teams(session: Session, names: list[str]) -> list[Team]:
+    return [queue.team_named(session, name) for name in dict.fromkeys(names)]
+
+
 @router.post("/agents", response_model=AgentOut, status_code=201, dependencies=[Depends(admin)])
 def create_agent(body: AgentCreate, session: DbSession) -> Agent:
-    agent = Agent(email=body.email.lower(), name=body.name,
-                  password_hash=hash_password(body.password))
+    agent = Agent(email=body.email.lower(), name=body.name, capacity=body.capacity,
+                  password_hash=hash_password(body.password), languages=list(body.languages),
+                  teams=_teams(session, body.teams), presence="offline", last_seen_at=0.0)
     session.add(agent)
     try:
         session.commit()
     except IntegrityError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, "an agent with this email exists") from error
+    return agent
+
+
+@router.patch("/agents/{agent_id}", response_model=AgentOut, dependencies=[Depends(admin)])
+def update_agent(agent_id: int, body: AgentUpdate, session: DbSession) -> Agent:
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent {agent_id}")
+    if body.languages is not None:
+        agent.languages = list(body.languages)
+    if body.teams is not None:
+        agent.teams = _teams(session, body.teams)
+    if body.capacity is not None:
+        agent.capacity = body.capacity
+    session.commit()
     return agent
 
 
@@ -37,4 +61,18 @@ def login(body: Login, session: DbSession, settings: AppSettings) -> TokenOut:
 
 @router.get("/agents/me", response_model=AgentOut)
 def me(agent: CurrentAgent) -> Agent:
+    return agent
+
+
+@router.put("/agents/me/presence", response_model=AgentOut)
+async def set_presence(body: PresenceIn, request: Request, session: DbSession,
+                       agent: CurrentAgent) -> Agent:
+    """Online agents get handoffs assigned; going offline hands their chats back to the queue."""
+    agent.presence = body.presence
+    agent.last_seen_at = time.time()
+    session.commit()
+    request.app.state.hub.publish("agent.presence", agent_id=agent.id, presence=body.presence)
+    if body.presence == "offline":
+        await request.app.state.router.release(agent.id, "agent went offline")
+    request.app.state.router.wake.set()
     return agent

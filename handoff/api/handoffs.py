@@ -1,29 +1,51 @@
-"""The queue: the action server files handoffs; agents list, claim, chat and resolve them."""
+"""The agents' side of the queue: list, claim, chat, note, transfer, release and resolve.
+
+An agent sees only the handoffs of their own teams; only the assignee writes to the customer.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+import time
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from sqlalchemy import or_, select
 
 from handoff import queue
-from handoff.contract import HandoffContext
-from handoff.dependencies import CurrentAgent, DbSession, action_server
-from handoff.models import Agent, Handoff, Message
+from handoff.dependencies import CurrentAgent, DbSession
+from handoff.models import Agent, AuditEvent, Handoff, Message, Note, Rating
 from handoff.rasa_client import RasaUnavailable
-from handoff.schemas import HandoffDetail, HandoffOut, MessageOut, SendMessage, Ticket
+from handoff.schemas import (
+    AuditOut,
+    HandoffDetail,
+    HandoffOut,
+    MessageOut,
+    NoteOut,
+    RatingOut,
+    SendText,
+    Transfer,
+)
+from handoff.states import WAITING, Status
 
 router = APIRouter(prefix="/api/v1/handoffs", tags=["handoffs"])
 
+LISTS = {
+    "open": None,
+    "waiting": [str(s) for s in WAITING],
+    "assigned": [Status.ASSIGNED],
+    "resolved": [Status.RESOLVED],
+    "abandoned": [Status.ABANDONED],
+}
 
-def _get(session: DbSession, handoff_id: int) -> Handoff:
+
+def _visible(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
     handoff = session.get(Handoff, handoff_id)
-    if handoff is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no handoff {handoff_id}")
+    if handoff is None or handoff.team_id not in agent.team_ids:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no handoff {handoff_id} in your teams")
     return handoff
 
 
 def _assigned_to(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
-    handoff = _get(session, handoff_id)
+    handoff = _visible(session, handoff_id, agent)
     if handoff.agent_id != agent.id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this handoff is not assigned to you")
     return handoff
@@ -33,61 +55,83 @@ def _conflict(error: queue.HandoffConflict) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, str(error))
 
 
-@router.post("", response_model=Ticket, dependencies=[Depends(action_server)])
-def create_handoff(context: HandoffContext, session: DbSession) -> Ticket:
-    """Queue a handoff (called by the action server). Asking again returns the open one."""
-    handoff, created = queue.create_handoff(session, context)
-    return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
-                  position=queue.queue_position(session, handoff), created=created)
-
-
 @router.get("", response_model=list[HandoffOut])
 def list_handoffs(
     session: DbSession, agent: CurrentAgent,
-    status_: str = Query("open", alias="status", pattern="^(open|queued|assigned|resolved)$"),
+    status_: str = Query("open", alias="status", pattern=f"^({'|'.join(LISTS)})$"),
+    limit: int = Query(200, ge=1, le=1000),
 ) -> list[Handoff]:
-    """Open handoffs are the queue plus the agent's own assigned ones, oldest first."""
-    query = select(Handoff).order_by(Handoff.id)
+    """`open`: the waiting queue of your teams plus your own chats, in serving order."""
+    query = select(Handoff).where(Handoff.team_id.in_(agent.team_ids))
     if status_ == "open":
-        query = query.where(or_(Handoff.status == "queued",
-                                (Handoff.status == "assigned") & (Handoff.agent_id == agent.id)))
+        mine = (Handoff.status == Status.ASSIGNED) & (Handoff.agent_id == agent.id)
+        query = query.where(or_(Handoff.status.in_(LISTS["waiting"]), mine))
     else:
-        query = query.where(Handoff.status == status_)
-    return list(session.scalars(query.limit(500)))
+        query = query.where(Handoff.status.in_(LISTS[status_]))
+    query = query.order_by(Handoff.priority.desc(), Handoff.created_at, Handoff.id).limit(limit)
+    return list(session.scalars(query))
+
+
+@router.post("/next", response_model=HandoffOut | None)
+def claim_next(request: Request, session: DbSession, agent: CurrentAgent) -> Handoff | None:
+    """Take the next handoff you can serve (your teams and languages), or null if none waits."""
+    try:
+        handoff = queue.claim_next(session, agent.id)
+    except queue.HandoffConflict as error:
+        raise _conflict(error) from error
+    if handoff is not None:
+        _announce_assignment(request, handoff)
+    return handoff
+
+
+def _announce_assignment(request: Request, handoff: Handoff) -> None:
+    request.app.state.hub.publish("handoff.assigned", team_id=handoff.team_id,
+                                  agent_id=handoff.agent_id, handoff_id=handoff.id)
+    request.app.state.router.announce(handoff.id)
 
 
 @router.get("/{handoff_id}", response_model=HandoffDetail)
 def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> HandoffDetail:
-    handoff = _get(session, handoff_id)
+    handoff = _visible(session, handoff_id, agent)
+    place = queue.standing(session, handoff)
+    notes = session.scalars(select(Note).where(Note.handoff_id == handoff.id).order_by(Note.id))
+    audit = session.scalars(select(AuditEvent).where(AuditEvent.handoff_id == handoff.id)
+                            .order_by(AuditEvent.id))
+    rating = session.scalars(select(Rating).where(Rating.handoff_id == handoff.id)).first()
     return HandoffDetail(
         **HandoffOut.model_validate(handoff).model_dump(),
-        position=queue.queue_position(session, handoff),
+        position=place.position,
+        expected_wait_seconds=place.expected_wait_seconds,
         context=handoff.context,
         messages=[MessageOut.model_validate(m) for m in queue.messages_after(session, handoff.id)],
+        notes=[NoteOut.model_validate(n) for n in notes],
+        history=[HandoffOut.model_validate(h) for h in queue.history(session, handoff)],
+        audit=[AuditOut.model_validate(a) for a in audit],
+        rating=RatingOut.model_validate(rating) if rating else None,
     )
 
 
 @router.post("/{handoff_id}/claim", response_model=HandoffOut)
-def claim(handoff_id: int, session: DbSession, agent: CurrentAgent) -> Handoff:
-    _get(session, handoff_id)
+def claim(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
+    _visible(session, handoff_id, agent)
     try:
-        return queue.claim(session, handoff_id, agent.id)
+        handoff = queue.claim(session, handoff_id, agent.id)
     except queue.HandoffConflict as error:
         raise _conflict(error) from error
+    _announce_assignment(request, handoff)
+    return handoff
 
 
 @router.get("/{handoff_id}/messages", response_model=list[MessageOut])
-def list_messages(
-    handoff_id: int, session: DbSession, agent: CurrentAgent, after: int = Query(0, ge=0)
-) -> list[Message]:
-    _get(session, handoff_id)
+def list_messages(handoff_id: int, session: DbSession, agent: CurrentAgent,
+                  after: int = Query(0, ge=0)) -> list[Message]:
+    _visible(session, handoff_id, agent)
     return queue.messages_after(session, handoff_id, after)
 
 
 @router.post("/{handoff_id}/messages", response_model=MessageOut, status_code=201)
-async def send_message(
-    handoff_id: int, body: SendMessage, request: Request, session: DbSession, agent: CurrentAgent
-) -> Message:
+async def send_message(handoff_id: int, body: SendText, request: Request, session: DbSession,
+                       agent: CurrentAgent) -> Message:
     """Store the agent's message, then deliver it; if Rasa is down it is retried, not lost."""
     handoff = _assigned_to(session, handoff_id, agent)
     try:
@@ -99,12 +143,66 @@ async def send_message(
     return message
 
 
+@router.post("/{handoff_id}/notes", response_model=NoteOut, status_code=201)
+def add_note(handoff_id: int, body: SendText, request: Request, session: DbSession,
+             agent: CurrentAgent) -> Note:
+    """An internal note for colleagues; never shown to the customer."""
+    handoff = _visible(session, handoff_id, agent)
+    note = Note(handoff_id=handoff.id, agent_id=agent.id, text=body.text, created_at=time.time())
+    session.add(note)
+    session.commit()
+    request.app.state.hub.publish("note.created", team_id=handoff.team_id, handoff_id=handoff.id,
+                                  note_id=note.id)
+    return note
+
+
+@router.post("/{handoff_id}/transfer", response_model=HandoffOut)
+async def transfer(handoff_id: int, body: Transfer, request: Request, session: DbSession,
+                   agent: CurrentAgent) -> Handoff:
+    """To a colleague (who gets it at once) or to a team (whose queue it joins, keeping its age)."""
+    handoff = _assigned_to(session, handoff_id, agent)
+    if (body.agent_id is None) == (body.team is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
+    actor = f"agent:{agent.id}"
+    try:
+        if body.agent_id is not None:
+            target = session.get(Agent, body.agent_id)
+            if target is None or handoff.team_id not in target.team_ids:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "no such agent in this team")
+            moved = queue.transfer_to_agent(session, handoff, target.id, actor)
+        else:
+            moved = queue.transfer_to_team(session, handoff, queue.team_named(session, body.team),
+                                           actor)
+    except queue.HandoffConflict as error:
+        raise _conflict(error) from error
+    request.app.state.hub.publish("handoff.transferred", team_id=moved.team_id,
+                                  agent_id=moved.agent_id, handoff_id=moved.id)
+    if moved.agent_id is not None:
+        request.app.state.router.announce(moved.id)
+    request.app.state.router.wake.set()
+    return moved
+
+
+@router.post("/{handoff_id}/release", response_model=HandoffOut)
+def release(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
+    """Give the handoff back to the queue (it keeps its place)."""
+    handoff = _assigned_to(session, handoff_id, agent)
+    try:
+        queue.requeue(session, handoff, f"agent:{agent.id}", "released")
+    except queue.HandoffConflict as error:
+        raise _conflict(error) from error
+    request.app.state.hub.publish("handoff.requeued", team_id=handoff.team_id,
+                                  handoff_id=handoff.id)
+    request.app.state.router.wake.set()
+    return handoff
+
+
 @router.post("/{handoff_id}/resolve", response_model=HandoffOut)
 async def resolve(handoff_id: int, request: Request, session: DbSession,
                   agent: CurrentAgent) -> Handoff:
     """Hand the conversation back to the bot, which resumes with the slots it had."""
     handoff = _assigned_to(session, handoff_id, agent)
-    if handoff.status != "assigned":
+    if handoff.status != Status.ASSIGNED:
         raise _conflict(queue.HandoffConflict(f"cannot resolve a handoff that is {handoff.status}"))
     if not await request.app.state.outbox.flush(handoff_id):
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, "Rasa has not taken earlier messages yet")
@@ -112,4 +210,11 @@ async def resolve(handoff_id: int, request: Request, session: DbSession,
         await request.app.state.rasa.hand_back(handoff.conversation_id)
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
-    return queue.mark_resolved(session, handoff)
+    try:
+        resolved = queue.resolve(session, handoff, f"agent:{agent.id}")
+    except queue.HandoffConflict as error:
+        raise _conflict(error) from error
+    request.app.state.hub.publish("handoff.resolved", team_id=handoff.team_id,
+                                  agent_id=agent.id, handoff_id=handoff.id)
+    request.app.state.router.wake.set()
+    return resolved

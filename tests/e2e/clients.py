@@ -53,24 +53,35 @@ class Agent:
     """An agent using the handoff service's HTTP API with a login token."""
 
     def __init__(self, base_url: str, token: str) -> None:
+        self.name = ""
         self.base_url = base_url
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
 
     @classmethod
-    def create(cls, base_url: str, admin_token: str, name: str) -> Agent:
-        email, password = f"{name}@example.com", "a long test password"
+    def create(cls, base_url: str, admin_token: str, name: str, capacity: int,
+               languages: list[str]) -> Agent:
+        email, password = f"{name.lower()}@example.com", "a long test password"
         created = requests.post(f"{base_url}/api/v1/agents",
-                                json={"email": email, "name": name, "password": password},
+                                json={"email": email, "name": name, "password": password,
+                                      "capacity": capacity, "languages": languages},
                                 headers={"Authorization": f"Bearer {admin_token}"}, timeout=10)
         created.raise_for_status()
         login = requests.post(f"{base_url}/api/v1/auth/login",
                               json={"email": email, "password": password}, timeout=10)
         login.raise_for_status()
-        return cls(base_url, login.json()["access_token"])
+        agent = cls(base_url, login.json()["access_token"])
+        agent.name = name
+        return agent
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.http.request(method, f"{self.base_url}/api/v1{path}", timeout=30, **kwargs)
+
+    def set_presence(self, presence: str) -> None:
+        self.call("PUT", "/agents/me/presence", json={"presence": presence}).raise_for_status()
+
+    def find(self, conversation_id: str) -> dict[str, Any] | None:
+        return next((h for h in self.queue() if h["conversation_id"] == conversation_id), None)
 
     def queue(self) -> list[dict[str, Any]]:
         response = self.call("GET", "/handoffs")

@@ -41,10 +41,18 @@ def customer(stack: Stack) -> Iterator[Customer]:
 
 
 @pytest.fixture
-def agent_factory(stack: Stack) -> Callable[[], Agent]:
+def agent_factory(stack: Stack) -> Iterator[Callable[..., Agent]]:
+    """Makes agents; each goes offline after its test. Give each test's agents only that test's
+    languages: chats left waiting by other tests then never reach them."""
     admin_token = stack.config.environment()["HANDOFF_ADMIN_TOKEN"]
+    made: list[Agent] = []
 
-    def make() -> Agent:
-        return Agent.create(stack.config.handoff_url, admin_token, f"agent-{uuid.uuid4().hex[:8]}")
+    def make(capacity: int = 3, languages: tuple[str, ...] = ("en", "fa", "ar", "he")) -> Agent:
+        agent = Agent.create(stack.config.handoff_url, admin_token,
+                             f"Sara{uuid.uuid4().hex[:6]}", capacity, list(languages))
+        made.append(agent)
+        return agent
 
-    return make
+    yield make
+    for agent in made:
+        agent.set_presence("offline")

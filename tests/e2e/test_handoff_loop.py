@@ -20,6 +20,7 @@ SCRIPTS = {
         "problem": "My shoes came in the wrong size, order 58231 👟",
         "agent": "Hi, I'm Sara from support. Let me check order 58231.",
         "faq": "what is your return policy?",
+        "status": "where is my request?",
     },
     "fa": {
         "greet": "سلام",
@@ -27,6 +28,7 @@ SCRIPTS = {
         "problem": "کفش‌هایم سایز اشتباه آمده، سفارش ۵۸۲۳۱ 👟",
         "agent": "سلام، سارا هستم از پشتیبانی. سفارش ۵۸۲۳۱ را بررسی می‌کنم.",
         "faq": "شرایط مرجوعی چیست؟",
+        "status": "درخواستم به کجا رسید؟",
     },
     "ar": {
         "greet": "مرحبا",
@@ -34,6 +36,7 @@ SCRIPTS = {
         "problem": "وصلني الحذاء بمقاس خاطئ، الطلب ٥٨٢٣١",
         "agent": "مرحبا، أنا سارة من الدعم. سأتحقق من الطلب ٥٨٢٣١.",
         "faq": "ما هي سياسة الإرجاع؟",
+        "status": "أين وصل طلبي؟",
     },
     "he": {
         "greet": "שלום",
@@ -41,34 +44,39 @@ SCRIPTS = {
         "problem": "הנעליים הגיעו במידה הלא נכונה, הזמנה 58231",
         "agent": "שלום, כאן שרה מהתמיכה. אני בודקת את הזמנה 58231.",
         "faq": "מה מדיניות ההחזרות?",
+        "status": "איפה הפנייה שלי?",
     },
 }
 
 
+def expect(customer: Customer, response: str, language: str) -> dict[str, str]:
+    """The customer's next message is `response` in `language`; returns its placeholder values."""
+    received = customer.receive_text()
+    match = domain_texts.pattern(response, language).match(received)
+    assert match, f"expected {response} in {language}, got {received!r}"
+    return match.groupdict()
+
+
 @pytest.mark.parametrize("language", ["en", "fa", "ar", "he"])
 def test_bot_escalation_agent_and_back(
-    customer: Customer, agent_factory: Callable[[], Agent], language: str
+    customer: Customer, agent_factory: Callable[..., Agent], language: str
 ) -> None:
     script = SCRIPTS[language]
-    agent = agent_factory()
+    agent = agent_factory(languages=(language,))
 
     # The bot answers in the customer's language.
     customer.say(script["greet"])
-    assert customer.receive_text() == domain_texts.text("utter_greet", language)
+    expect(customer, "utter_greet", language)
 
-    # Asking for a person: reference and place in the queue, in the customer's language.
+    # No agent online: the customer gets a reference and is told their message will be read.
     customer.say(script["human"])
-    queued = domain_texts.pattern("utter_handoff_queued", language).match(customer.receive_text())
-    assert queued, "the customer was not told their reference and place in the queue"
-    assert int(ascii_digits(queued["position"])) >= 1
-    assert queued["position"] == localize_digits(ascii_digits(queued["position"]), language)
+    reference = expect(customer, "utter_handoff_no_agents", language)["reference"]
 
     # The agent finds it in the queue with the context the bot gathered.
-    handoff = eventually(lambda: next(
-        (h for h in agent.queue() if h["conversation_id"] == customer.session_id), None))
-    assert handoff["reference"] == queued["reference"]
+    handoff = eventually(lambda: agent.find(customer.session_id))
+    assert handoff["reference"] == reference
     assert handoff["language"] == language and handoff["channel"] == "socketio"
-    assert handoff["reason"] == "explicit_request"
+    assert handoff["reason"] == "explicit_request" and handoff["status"] == "queued"
     context = agent.detail(handoff["id"])["context"]
     transcript = [(entry["sender"], entry["text"]) for entry in context["transcript"]]
     assert ("customer", script["greet"]) in transcript
@@ -76,7 +84,10 @@ def test_bot_escalation_agent_and_back(
     assert context["last_intents"][-1]["name"] == "human_handoff"
     assert context["slots"]["language"] == language
 
-    assert agent.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
+    # The agent comes online; the router assigns the chat and the customer learns who has it.
+    agent.set_presence("online")
+    assert expect(customer, "utter_handoff_assigned", language)["agent"] == agent.name
+    assert agent.detail(handoff["id"])["status"] == "assigned"
 
     # The bot is paused: the customer's message goes to the agent, and the bot stays silent.
     customer.say(script["problem"])
@@ -92,21 +103,51 @@ def test_bot_escalation_agent_and_back(
 
     # Resolving hands the conversation back; the bot answers again, in the same language.
     assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200
-    assert customer.receive_text() == domain_texts.text("utter_handoff_resolved", language)
+    expect(customer, "utter_handoff_resolved", language)
     customer.say(script["faq"])
-    assert customer.receive_text() == domain_texts.text("utter_faq_returns", language)
+    expect(customer, "utter_faq_returns", language)
     assert agent.detail(handoff["id"])["status"] == "resolved"
 
 
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_waiting_customer_sees_place_wait_and_can_ask(
+    stack: object, agent_factory: Callable[..., Agent], language: str
+) -> None:
+    script = SCRIPTS[language]
+    agent = agent_factory(capacity=1, languages=(language,))
+    agent.set_presence("online")
+    first, second = Customer(stack.config.rasa_url), Customer(stack.config.rasa_url)
+    first.connect()
+    second.connect()
+    try:
+        first.say(script["human"])
+        expect(first, "utter_handoff_queued", language)
+        expect(first, "utter_handoff_assigned", language)
+
+        second.say(script["human"])
+        queued = expect(second, "utter_handoff_queued", language)
+        assert queued["position"] == localize_digits("1", language)
+        assert int(ascii_digits(queued["minutes"])) >= 1
+
+        # Paused, the bot is silent; the handoff service answers "where is my request?" itself.
+        second.say(script["status"])
+        place = expect(second, "utter_handoff_position", language)
+        assert place["reference"] == queued["reference"]
+        assert place["position"] == localize_digits("1", language)
+    finally:
+        first.disconnect()
+        second.disconnect()
+
+
 def test_a_second_agent_cannot_take_a_claimed_handoff(
-    customer: Customer, agent_factory: Callable[[], Agent]
+    customer: Customer, agent_factory: Callable[..., Agent]
 ) -> None:
     first, second = agent_factory(), agent_factory()
     customer.say("connect me to an agent")
-    assert domain_texts.pattern("utter_handoff_queued", "en").match(customer.receive_text())
-    handoff = eventually(lambda: next(
-        (h for h in first.queue() if h["conversation_id"] == customer.session_id), None))
+    expect(customer, "utter_handoff_no_agents", "en")
+    handoff = eventually(lambda: first.find(customer.session_id))
     assert first.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
+    expect(customer, "utter_handoff_assigned", "en")
     assert second.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 409
     assert second.call("POST", f"/handoffs/{handoff['id']}/messages",
                        json={"text": "hi"}).status_code == 403

@@ -1,4 +1,4 @@
-"""A handoff service app on temporary SQLite files, with Rasa's event table beside it."""
+"""A handoff service app on SQLite and on PostgreSQL, with Rasa's event table beside it."""
 
 from __future__ import annotations
 
@@ -10,21 +10,32 @@ from fastapi.testclient import TestClient
 
 from handoff.app import create_app
 from handoff.settings import Settings
-from tests.handoff.support import ACTION, ADMIN, RasaEvents
+from tests.handoff.support import ACTION, ADMIN, RasaEvents, postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'handoff.db'}"
+        return
+    url, drop = postgres_database()
+    yield url
+    drop()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'handoff.db'}",
+        database_url=database_url,
         events_url=f"sqlite:///{tmp_path / 'events.db'}",
-        rasa_url="http://127.0.0.1:9",  # nothing listens: agent messages stay in the outbox
+        rasa_url="http://127.0.0.1:9",  # nothing listens: messages to customers stay queued
         rasa_token="unused",
         action_secret=ACTION,
         jwt_secret="jwt-secret-for-tests-0123456789abcdef",
         admin_token=ADMIN,
         poll_interval=0.05,
         max_body_bytes=100_000,
+        router_interval=0.1,
     )
 
 

@@ -1,18 +1,47 @@
-"""Helpers for the handoff service tests: Rasa's event table, agents, escalations."""
+"""Helpers for the handoff service tests: databases, Rasa's event table, agents, escalations."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-ADMIN = "admin-token-for-tests"
-ACTION = "action-secret-for-tests"
+ADMIN = "admin-token-for-tests-0123456789"
+ACTION = "action-secret-for-tests-0123456789"
+PASSWORD = "correct horse battery"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 # The table Rasa's SQL event broker writes (rasa/core/brokers/sql.py).
 EVENTS_DDL = "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"
+
+T = TypeVar("T")
+
+
+def postgres_database() -> tuple[str, Callable[[], None]]:
+    """Create a throwaway PostgreSQL database; skip the test when no server is reachable."""
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            name = f"handoff_test_{uuid.uuid4().hex[:10]}"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
 
 
 class RasaEvents:
@@ -23,38 +52,65 @@ class RasaEvents:
         with self.engine.begin() as connection:
             connection.execute(text(EVENTS_DDL))
 
-    def publish(self, sender_id: str, event: dict) -> None:
+    def publish(self, sender_id: str, event: dict[str, Any]) -> None:
         with self.engine.begin() as connection:
             connection.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, :d)"),
                                {"s": sender_id, "d": json.dumps(event)})
 
-    def user(self, sender_id: str, message: str) -> None:
-        self.publish(sender_id, {"event": "user", "text": message, "timestamp": time.time()})
+    def user(self, sender_id: str, message: str, intent: str = "nlu_fallback") -> None:
+        self.publish(sender_id, {"event": "user", "text": message, "timestamp": time.time(),
+                                 "parse_data": {"intent": {"name": intent, "confidence": 0.9}}})
 
 
-def make_agent(client: TestClient, email: str = "sara@example.com") -> dict[str, str]:
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}"}
+
+
+def make_agent(client: TestClient, email: str = "sara@example.com", *,
+               teams: list[str] | None = None, languages: list[str] | None = None,
+               capacity: int = 3, online: bool = False) -> dict[str, str]:
     """Create an agent and return the Authorization header of their session."""
-    created = client.post("/api/v1/agents", json={"email": email, "name": email.split("@")[0],
-                                                   "password": "correct horse"},
-                          headers={"Authorization": f"Bearer {ADMIN}"})
+    body: dict[str, Any] = {"email": email, "name": email.split("@")[0], "password": PASSWORD,
+                            "capacity": capacity}
+    if teams is not None:
+        body["teams"] = teams
+    if languages is not None:
+        body["languages"] = languages
+    created = client.post("/api/v1/agents", json=body, headers=admin_headers())
     assert created.status_code == 201, created.text
-    login = client.post("/api/v1/auth/login", json={"email": email, "password": "correct horse"})
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    if online:
+        assert client.put("/api/v1/agents/me/presence", json={"presence": "online"},
+                          headers=headers).status_code == 200
+    return headers
 
 
-def context(conversation_id: str = "conv-1", language: str = "fa") -> dict:
+def context(conversation_id: str = "conv-1", language: str = "fa", **extra: Any) -> dict:
     return {
         "version": 1, "conversation_id": conversation_id, "channel": "socketio",
         "language": language, "reason": "explicit_request", "summary": "کفشم سایز اشتباه آمده",
         "contact": {"order_numbers": ["58231"]}, "slots": {"language": language},
         "active_form": None, "last_intents": [{"name": "human_handoff", "confidence": 0.97}],
         "transcript": [{"sender": "customer", "text": "سلام", "timestamp": 1.0}],
-    }
+    } | extra
 
 
-def escalate(client: TestClient, conversation_id: str = "conv-1", language: str = "fa") -> dict:
-    response = client.post("/api/v1/handoffs", json=context(conversation_id, language),
+def escalate(client: TestClient, conversation_id: str = "conv-1", language: str = "fa",
+             **extra: Any) -> dict:
+    response = client.post("/api/v1/handoffs", json=context(conversation_id, language, **extra),
                            headers={"Authorization": f"Bearer {ACTION}"})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def wait_for(probe: Callable[[], T], timeout: float = 5.0) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)

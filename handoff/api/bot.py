@@ -1,0 +1,89 @@
+"""What the action server asks of the service: file a handoff, its status, the customer's rating.
+
+Authenticated with the action server's secret. The conversation id is the one Rasa gives the
+customer's own conversation, so a customer can only ever reach their own handoffs through the bot.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from handoff import business_hours, queue
+from handoff.contract import HandoffContext
+from handoff.dependencies import DbSession, action_server
+from handoff.models import Agent, Handoff, Rating, Team
+from handoff.schemas import CustomerStatus, RatingIn, RatingOut, Ticket
+from handoff.states import Status
+
+router = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_server)])
+
+
+@router.post("/handoffs", response_model=Ticket)
+def create_handoff(context: HandoffContext, request: Request, session: DbSession) -> Ticket:
+    """Queue a handoff. Asking again while one is open returns the open one."""
+    settings = request.app.state.settings
+    handoff, created = queue.create_handoff(session, context, settings.default_team)
+    team = session.get(Team, handoff.team_id)
+    place = queue.standing(session, handoff)
+    now = datetime.now(UTC)
+    if not business_hours.is_open(team.business_hours, team.timezone, now):
+        availability = "closed"
+    elif place.agents_online == 0:
+        availability = "no_agents"
+    else:
+        availability = "open"
+    opens = business_hours.next_opening(team.business_hours, team.timezone, now)
+    if created:
+        handoff.notified_position, handoff.notified_at = place.position, time.time()
+        session.commit()
+        request.app.state.hub.publish("handoff.created", team_id=handoff.team_id,
+                                      handoff_id=handoff.id)
+        request.app.state.router.wake.set()
+    return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
+                  team=team.name, position=place.position,
+                  expected_wait_seconds=place.expected_wait_seconds, availability=availability,
+                  opens_at=opens.isoformat(timespec="minutes") if opens else None,
+                  created=created)
+
+
+def _latest(session: DbSession, conversation_id: str) -> Handoff:
+    handoff = session.scalars(select(Handoff).where(Handoff.conversation_id == conversation_id)
+                              .order_by(Handoff.id.desc())).first()
+    if handoff is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "this conversation has no handoff")
+    return handoff
+
+
+@router.get("/conversations/{conversation_id}/handoff", response_model=CustomerStatus)
+def conversation_status(conversation_id: str, session: DbSession) -> CustomerStatus:
+    handoff = _latest(session, conversation_id)
+    place = queue.standing(session, handoff)
+    agent = session.get(Agent, handoff.agent_id) if handoff.agent_id else None
+    return CustomerStatus(reference=handoff.reference, status=handoff.status,
+                          position=place.position,
+                          expected_wait_seconds=place.expected_wait_seconds,
+                          agent_name=agent.name if agent else None)
+
+
+@router.post("/conversations/{conversation_id}/rating", response_model=RatingOut, status_code=201)
+def rate(conversation_id: str, body: RatingIn, request: Request, session: DbSession) -> Rating:
+    """The customer's rating of their latest resolved handoff; it can be given once."""
+    handoff = _latest(session, conversation_id)
+    if handoff.status != Status.RESOLVED:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the latest handoff is not resolved")
+    rating = Rating(handoff_id=handoff.id, score=body.score, comment=body.comment,
+                    created_at=time.time())
+    session.add(rating)
+    try:
+        session.commit()
+    except IntegrityError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this handoff is rated already") from error
+    request.app.state.hub.publish("handoff.rated", team_id=handoff.team_id,
+                                  agent_id=handoff.agent_id, handoff_id=handoff.id,
+                                  score=body.score)
+    return rating

@@ -1,0 +1,28 @@
+"""Teams: skill groups, each with its own time zone and business hours."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+
+from handoff import queue
+from handoff.dependencies import CurrentAgent, DbSession, admin
+from handoff.models import Team
+from handoff.schemas import TeamIn, TeamOut
+
+router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
+
+
+@router.put("/{name}", response_model=TeamOut, dependencies=[Depends(admin)])
+def put_team(name: str, body: TeamIn, session: DbSession) -> Team:
+    """Create or update a team. The path's name wins over the body's."""
+    team = queue.team_named(session, name)
+    team.timezone = body.timezone
+    team.business_hours = body.business_hours
+    session.commit()
+    return team
+
+
+@router.get("", response_model=list[TeamOut])
+def list_teams(session: DbSession, agent: CurrentAgent) -> list[Team]:
+    return list(session.scalars(select(Team).order_by(Team.name)))

@@ -1,0 +1,84 @@
+"""What the waiting customer is told by the service itself: who has their request, where it
+stands, and how long it will take. The texts are the bot's own responses in domain.yml (one source
+of truth, in en/fa/ar/he), fetched from Rasa's /domain and sent through the customer's channel."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handoff.models import Agent, Handoff
+from handoff.queue import standing
+from handoff.rasa_client import RasaClient, RasaUnavailable
+from handoff.states import Status
+from nlu.text import localize_digits
+
+logger = logging.getLogger(__name__)
+
+
+def wait_minutes(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def pick_text(variants: list[dict[str, Any]], language: str) -> str | None:
+    """The variant whose `language` condition matches, else the unconditional one."""
+    fallback = None
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if not conditions:
+            fallback = fallback or variant.get("text")
+        elif any(c.get("name") == "language" and c.get("value") == language for c in conditions):
+            return variant.get("text")
+    return fallback
+
+
+def _fill(value: Any, language: str) -> str:
+    """Numbers are written the customer's way; names and references stay as they are."""
+    return localize_digits(str(value), language) if isinstance(value, int | float) else str(value)
+
+
+def render(template: str, language: str, values: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}",
+                  lambda m: _fill(values[m[1]], language) if m[1] in values else m[0], template)
+
+
+class CustomerNotices:
+    def __init__(self, rasa: RasaClient) -> None:
+        self._rasa = rasa
+        self._responses: dict[str, list[dict[str, Any]]] | None = None
+
+    async def _templates(self) -> dict[str, list[dict[str, Any]]]:
+        if self._responses is None:
+            self._responses = (await self._rasa.domain()).get("responses", {})
+        return self._responses
+
+    async def send(self, conversation_id: str, language: str, response: str,
+                   **values: Any) -> bool:
+        """Send the response to the customer; False (logged) when Rasa cannot take it now."""
+        try:
+            template = pick_text((await self._templates()).get(response, []), language)
+            if template is None:
+                logger.error("domain has no response %s", response)
+                return False
+            await self._rasa.send_bot_message(conversation_id, render(template, language, values),
+                                              {"handoff_notice": response})
+        except RasaUnavailable as error:
+            logger.warning("notice %s to %s not sent: %s", response, conversation_id, error)
+            return False
+        return True
+
+
+def status_notice(session: Session, handoff: Handoff) -> tuple[str, dict[str, Any]]:
+    """The response (and its values) that tells the customer where their request stands."""
+    if handoff.status == Status.ASSIGNED and handoff.agent_id is not None:
+        agent = session.get(Agent, handoff.agent_id)
+        return "utter_handoff_assigned", {"agent": agent.name if agent else ""}
+    place = standing(session, handoff)
+    if place.expected_wait_seconds is None:
+        return "utter_handoff_no_agents", {"reference": handoff.reference}
+    return "utter_handoff_position", {"reference": handoff.reference, "position": place.position,
+                                      "minutes": wait_minutes(place.expected_wait_seconds)}
