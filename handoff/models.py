@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,7 +99,11 @@ class Conversation(Base):
 class Handoff(Base):
     __tablename__ = "handoffs"
     __table_args__ = (
-        Index("ix_handoffs_waiting", "status", "team_id", "priority", "created_at"),
+        # The queue in serving order, holding only waiting rows: "next for this team" is an
+        # index scan that stops at the first row, however long the queue is.
+        Index("ix_handoffs_queue", "team_id", text("priority DESC"), "created_at", "id",
+              postgresql_where=text("status IN ('queued', 'transferred')"),
+              sqlite_where=text("status IN ('queued', 'transferred')")),
         Index("ix_handoffs_agent_status", "agent_id", "status"),
     )
 

@@ -171,31 +171,37 @@ def _lock_agent(session: Session, agent_id: int) -> Agent:
     return agent
 
 
-def _assign(session: Session, handoff_id: int, agent: Agent, actor: str,
+def _assign(session: Session, handoff_id: int, old: str | None, agent: Agent, actor: str,
             detail: str = "") -> Handoff:
-    """Inside an open transaction: waiting -> assigned, or raise; the caller commits."""
-    old = session.scalar(select(Handoff.status).where(Handoff.id == handoff_id))
-    result = session.execute(
+    """Inside an open transaction: waiting -> assigned, or raise; the caller commits.
+
+    The UPDATE is conditional on the handoff still waiting, so of concurrent claims one wins;
+    the capacity is checked after it, so it holds on SQLite too, where rows are not locked.
+    """
+    handoff = session.scalars(
         update(Handoff)
         .where(Handoff.id == handoff_id, Handoff.status.in_(sources_of(Status.ASSIGNED)))
         .values(status=Status.ASSIGNED, agent_id=agent.id, assigned_at=time.time(),
                 first_response_at=None)
-    )
-    if result.rowcount != 1:
+        .returning(Handoff),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
+    if handoff is None:
         raise HandoffConflict("handoff is not waiting (already claimed, or closed)")
     active = session.scalar(select(func.count()).select_from(Handoff).where(
         Handoff.agent_id == agent.id, Handoff.status == Status.ASSIGNED))
     if active > agent.capacity:
         raise AtCapacity(f"agent already has {agent.capacity} chats")
     _audit(session, handoff_id, old, Status.ASSIGNED, actor, agent.id, detail)
-    return session.get(Handoff, handoff_id)
+    return handoff
 
 
 def claim(session: Session, handoff_id: int, agent_id: int, actor: str | None = None) -> Handoff:
     """Assign a waiting handoff to the agent; of concurrent claims exactly one wins."""
     try:
         agent = _lock_agent(session, agent_id)
-        handoff = _assign(session, handoff_id, agent, actor or f"agent:{agent_id}")
+        old = session.scalar(select(Handoff.status).where(Handoff.id == handoff_id))
+        handoff = _assign(session, handoff_id, old, agent, actor or f"agent:{agent_id}")
         session.commit()
     except HandoffConflict:
         session.rollback()
@@ -222,19 +228,19 @@ def claim_next(session: Session, agent_id: int, attempts: int = 5) -> Handoff | 
 def _claim_next_once(session: Session, agent_id: int) -> Handoff | None:
     try:
         agent = _lock_agent(session, agent_id)
-        handoff_id = session.scalar(
-            select(Handoff.id)
+        row = session.execute(
+            select(Handoff.id, Handoff.status)
             .where(Handoff.status.in_(sources_of(Status.ASSIGNED)),
                    Handoff.team_id.in_(agent.team_ids),
                    Handoff.language.in_(agent.languages))
             .order_by(Handoff.priority.desc(), Handoff.created_at, Handoff.id)
             .limit(1)
             .with_for_update(skip_locked=True)
-        )
-        if handoff_id is None:
+        ).first()
+        if row is None:
             session.rollback()
             return None
-        handoff = _assign(session, handoff_id, agent, f"agent:{agent_id}", "next")
+        handoff = _assign(session, row.id, row.status, agent, f"agent:{agent_id}", "next")
         session.commit()
     except HandoffConflict:
         session.rollback()
@@ -285,7 +291,7 @@ def transfer_to_agent(session: Session, handoff: Handoff, target_id: int, actor:
             raise HandoffConflict("the handoff changed meanwhile; reload it")
         _audit(session, handoff.id, Status.ASSIGNED, Status.TRANSFERRED, actor, handoff.agent_id,
                f"to agent {target_id}")
-        moved = _assign(session, handoff.id, target, actor, "transfer")
+        moved = _assign(session, handoff.id, Status.TRANSFERRED, target, actor, "transfer")
         session.commit()
     except (HandoffConflict, IllegalTransition) as error:
         session.rollback()

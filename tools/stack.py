@@ -158,6 +158,12 @@ class Stack:
                 raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
             time.sleep(0.5)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL one process group, as a crash would: no shutdown code runs."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
     def stop(self, names: tuple[str, ...] | None = None, timeout: float = 15.0) -> None:
         """SIGTERM each process group, then SIGKILL what is left after `timeout`."""
         targets = {n: p for n, p in self.processes.items() if names is None or n in names}

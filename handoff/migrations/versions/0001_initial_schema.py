@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: -
-Create Date: 2026-11-23 17:38:12.396286
+Create Date: 2026-11-23 17:49:57.012898
 """
 
 import sqlalchemy as sa
@@ -138,9 +138,15 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_handoffs_conversation_pk"), ["conversation_pk"], unique=False
         )
-        batch_op.create_index(
-            "ix_handoffs_waiting", ["status", "team_id", "priority", "created_at"], unique=False
-        )
+    # Written by hand: autogenerate does not render expression indexes.
+    waiting = sa.text("status IN ('queued', 'transferred')")
+    op.create_index(
+        "ix_handoffs_queue",
+        "handoffs",
+        ["team_id", sa.text("priority DESC"), "created_at", "id"],
+        postgresql_where=waiting,
+        sqlite_where=waiting,
+    )
 
     op.create_table(
         "audit_events",
@@ -244,8 +250,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_events_handoff_id"))
 
     op.drop_table("audit_events")
+    op.drop_index("ix_handoffs_queue", table_name="handoffs")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
-        batch_op.drop_index("ix_handoffs_waiting")
         batch_op.drop_index(batch_op.f("ix_handoffs_conversation_pk"))
         batch_op.drop_index(batch_op.f("ix_handoffs_conversation_id"))
         batch_op.drop_index("ix_handoffs_agent_status")

@@ -1,0 +1,69 @@
+"""Services restarted mid-chat: nothing is lost and nothing is doubled.
+
+The handoff service is killed (SIGKILL, as in a crash) while the customer keeps writing, and Rasa
+is stopped while the agent writes. Both come back and the conversation carries on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from tests.e2e.clients import Agent, Customer, eventually
+from tests.e2e.test_handoff_loop import expect
+from tools.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def customer_texts(agent: Agent, handoff_id: int) -> list[str]:
+    return [m["text"] for m in agent.detail(handoff_id)["messages"] if m["sender"] == "customer"]
+
+
+def bot_events_with(stack: Stack, conversation_id: str, message_id: int) -> int:
+    token = stack.config.environment()["RASA_AUTH_TOKEN"]
+    tracker = requests.get(f"{stack.config.rasa_url}/conversations/{conversation_id}/tracker",
+                           params={"token": token}, timeout=10).json()
+    return sum(1 for e in tracker["events"]
+               if e["event"] == "bot" and (e.get("metadata") or {}).get("message_id") == message_id)
+
+
+def test_handoff_service_crash_and_rasa_restart_mid_chat(
+    stack: Stack, customer: Customer, agent_factory: Callable[..., Agent]
+) -> None:
+    agent = agent_factory(languages=("fa",))
+    customer.say("سلام، می‌خواهم با یک انسان صحبت کنم")
+    expect(customer, "utter_handoff_no_agents", "fa")
+    handoff = eventually(lambda: agent.find(customer.session_id))
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
+    expect(customer, "utter_handoff_assigned", "fa")
+    customer.say("پیام اول")
+    eventually(lambda: customer_texts(agent, handoff["id"]) == ["پیام اول"])
+
+    # The handoff service crashes; the customer keeps writing meanwhile.
+    stack.kill("handoff")
+    customer.say("پیام دوم ۲")
+    customer.say("پیام سوم 🙂")
+    time.sleep(1.0)
+    stack.start(("handoff",))
+    stack.wait_ready(timeout=60)
+    expected = ["پیام اول", "پیام دوم ۲", "پیام سوم 🙂"]
+    eventually(lambda: customer_texts(agent, handoff["id"]) == expected)
+    time.sleep(1.0)  # a second pass of the consumer must not add anything
+    assert customer_texts(agent, handoff["id"]) == expected
+
+    # Rasa goes down while the agent writes: the message waits in the outbox, then arrives once.
+    stack.stop(("rasa",))
+    sent = agent.call("POST", f"/handoffs/{handoff['id']}/messages", json={"text": "هنوز اینجام"})
+    assert sent.status_code == 201 and sent.json()["delivered_at"] is None
+    stack.start(("rasa",))
+    stack.wait_ready(timeout=300)
+    message_id = sent.json()["id"]
+    eventually(lambda: bot_events_with(stack, customer.session_id, message_id) == 1, timeout=30)
+    time.sleep(3.0)  # the next outbox rounds must not send it again
+    assert bot_events_with(stack, customer.session_id, message_id) == 1
+    delivered = agent.detail(handoff["id"])["messages"][-1]
+    assert delivered["id"] == message_id and delivered["delivered_at"] is not None
