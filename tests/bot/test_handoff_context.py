@@ -56,3 +56,17 @@ def test_agent_messages_of_an_earlier_handoff_are_marked_as_agent() -> None:
 def test_reason_is_fallback_when_the_customer_did_not_ask() -> None:
     tracker = _tracker([_user("asdf", "nlu_fallback", 0.2, 1.0)])
     assert escalation_reason(tracker) == "fallback"
+
+
+def test_the_customer_is_told_what_happens_next_in_their_digits() -> None:
+    from actions.escalation import queued_message
+
+    ticket = {"reference": "K2M9QX", "position": 12, "expected_wait_seconds": 130,
+              "availability": "open", "opens_at": None}
+    assert queued_message(ticket, "fa") == (
+        "utter_handoff_queued", {"reference": "K2M9QX", "position": "۱۲", "minutes": "۳"})
+    assert queued_message(ticket | {"availability": "no_agents"}, "ar") == (
+        "utter_handoff_no_agents", {"reference": "K2M9QX"})
+    closed = ticket | {"availability": "closed", "opens_at": "2026-11-28T09:00+03:30"}
+    assert queued_message(closed, "ar") == (
+        "utter_handoff_closed", {"reference": "K2M9QX", "opens": "٢٠٢٦-١١-٢٨ ٠٩:٠٠"})

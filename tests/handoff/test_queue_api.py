@@ -234,3 +234,26 @@ def test_bad_input_gets_clear_client_errors(client: TestClient) -> None:
     assert reversed_hours.status_code == 422
     mixed = escalate(client, "conv-🙂-سلام-שלום", "he")
     assert mixed["created"]
+
+
+def test_outside_business_hours_the_customer_learns_when_the_team_is_back(
+    client: TestClient,
+) -> None:
+    hours = {"mon": [["00:00", "00:01"]]}  # open one minute a week
+    team = client.put("/api/v1/teams/night", json={"name": "night", "timezone": "Asia/Tehran",
+                                                    "business_hours": hours},
+                      headers=admin_headers())
+    assert team.status_code == 200
+    ticket = escalate(client, team="night")
+    assert ticket["availability"] == "closed"
+    assert ticket["opens_at"].endswith("00:00+03:30")
+    sara = make_agent(client, teams=["night"])
+    assert [h["id"] for h in client.get("/api/v1/handoffs", headers=sara).json()] == [ticket["id"]]
+
+
+def test_the_api_is_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/handoffs", "/api/v1/handoffs/{handoff_id}/claim",
+                 "/api/v1/handoffs/{handoff_id}/transfer", "/api/v1/auth/login",
+                 "/api/v1/conversations/{conversation_id}/rating"):
+        assert path in paths
