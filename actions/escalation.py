@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_client import HandoffClient, HandoffUnavailable
@@ -22,7 +22,11 @@ logger = logging.getLogger(__name__)
 def escalation_reason(tracker: Tracker) -> str:
     """Why the conversation goes to a person, as the handoff contract names it."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return "explicit_request" if intent == HANDOFF_INTENT else "fallback"
+    if intent == HANDOFF_INTENT:
+        return "explicit_request"
+    if intent == "affirm":  # accepting the person the bot offered
+        return tracker.get_slot("handoff_offer") or "fallback"
+    return "fallback"
 
 
 def minutes(seconds: float | None) -> int:
@@ -50,27 +54,41 @@ def queued_message(ticket: dict[str, Any], language: str) -> tuple[str, dict[str
                       for key, value in values.items()}
 
 
-class ActionHandoffToHuman(Action):
-    """Sends the context to the handoff service, tells the customer their reference, place in
-    the queue and expected wait (or that the team is away and their message will be read), and
-    pauses the bot so that the agent's and customer's messages flow freely."""
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+                   **routing: Any) -> list[EventType]:
+    """Send the context to the handoff service, tell the customer their reference and place in
+    the queue and expected wait (or that the team is away and their message will be read), end
+    any form, and pause the bot so that the agent's and customer's messages flow freely."""
+    context = build_context(tracker, reason=reason) | routing
+    try:
+        ticket = await asyncio.to_thread(HandoffClient.from_env().create_handoff, context)
+    except HandoffUnavailable as error:
+        logger.error("handoff of %s failed: %s", tracker.sender_id, error)
+        dispatcher.utter_message(response="utter_handoff_unavailable")
+        return []
+    response, values = queued_message(ticket, context["language"])
+    dispatcher.utter_message(response=response, **values)
+    return [SlotSet("handoff_reference", ticket["reference"]), SlotSet("handoff_offer", None),
+            *end_form(tracker), ConversationPaused()]
 
+
+def end_form(tracker: Tracker) -> list[EventType]:
+    """Whatever form was running ends (the rules expect `active_loop: null` after a handoff or
+    an offer of a person); the slots it gathered stay, and travel with the handoff."""
+    events: list[EventType] = [ActiveLoop(None)]
+    if tracker.active_loop.get("name"):
+        events.append(SlotSet("requested_slot", None))
+    return events
+
+
+class ActionHandoffToHuman(Action):
     def name(self) -> str:
         return "action_handoff_to_human"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        context = build_context(tracker, reason=escalation_reason(tracker))
-        try:
-            ticket = await asyncio.to_thread(HandoffClient.from_env().create_handoff, context)
-        except HandoffUnavailable as error:
-            logger.error("handoff of %s failed: %s", tracker.sender_id, error)
-            dispatcher.utter_message(response="utter_handoff_unavailable")
-            return []
-        response, values = queued_message(ticket, context["language"])
-        dispatcher.utter_message(response=response, **values)
-        return [SlotSet("handoff_reference", ticket["reference"]), ConversationPaused()]
+        return await hand_off(dispatcher, tracker, escalation_reason(tracker))
 
 
 class ActionHandoffStatus(Action):

@@ -16,6 +16,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu.language import detect_language
+from nlu.text import is_payload
 
 ENTITY = "language"
 
@@ -37,7 +38,7 @@ class LanguageDetector(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            language = detect_language(text)
+            language = None if is_payload(text) else detect_language(text)
             if language is None:
                 continue
             entity = {

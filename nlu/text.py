@@ -20,6 +20,13 @@ _LETTERS = {
 
 _TABLE = str.maketrans(_DIGITS | _LETTERS)
 
+# Buttons send "choice:<value>" (or Rasa's "/intent"): machine text, in no human language.
+CHOICE_PREFIX = "choice:"
+
+
+def is_payload(text: str) -> bool:
+    return text.startswith(("/", CHOICE_PREFIX))
+
 
 def normalize(text: str) -> str:
     """Return `text` with unified digits and Arabic/Persian letter variants, same length."""

@@ -46,3 +46,10 @@ def test_ascii_digits_leaves_letters_alone() -> None:
 )
 def test_localize_digits_writes_numbers_the_customers_way(language: str, expected: str) -> None:
     assert localize_digits("120", language) == expected
+
+
+def test_button_payloads_carry_no_language() -> None:
+    from nlu.text import is_payload
+
+    assert is_payload("/affirm") and is_payload("choice:wrong_size")
+    assert not is_payload("wrong size") and not is_payload("سایز اشتباه")
