@@ -48,11 +48,16 @@ def _last_intents(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return intents[-MAX_INTENTS:]
 
 
+NOT_A_PROBLEM = frozenset({HANDOFF_INTENT, "greet", "goodbye", "thank", "affirm", "deny"})
+
+
 def _summary(intents: list[dict[str, Any]]) -> str:
-    """The customer's own words about their problem: their last message that is not the handoff
-    request itself, or the request when there is nothing else."""
+    """The customer's own words about their problem: their latest message of a few words that is
+    not small talk, a yes/no or the handoff request itself (an order number alone says little);
+    failing that, their latest message."""
     for intent in reversed(intents):
-        if intent["name"] != HANDOFF_INTENT and intent["text"]:
+        words = intent["text"].split()
+        if intent["name"] not in NOT_A_PROBLEM and len(words) >= 2:
             return intent["text"][:300]
     return intents[-1]["text"][:300] if intents else ""
 

@@ -104,3 +104,17 @@ def eventually(probe: Callable[[], Any], timeout: float = 15.0, interval: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"nothing after {timeout} s")
         time.sleep(interval)
+
+
+class RestCustomer:
+    """A customer on Rasa's REST channel: each message returns the bot's answers at once."""
+
+    def __init__(self, rasa_url: str) -> None:
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.session_id = uuid.uuid4().hex
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        response = requests.post(self.url, json={"sender": self.session_id, "message": text},
+                                 timeout=60)
+        response.raise_for_status()
+        return response.json()
