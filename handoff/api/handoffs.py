@@ -197,6 +197,19 @@ def release(handoff_id: int, request: Request, session: DbSession, agent: Curren
     return handoff
 
 
+@router.post("/{handoff_id}/abandon", response_model=HandoffOut)
+def abandon(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
+    """Close a waiting handoff whose customer has left (or that is spam), without a reply."""
+    handoff = _visible(session, handoff_id, agent)
+    try:
+        queue.abandon(session, handoff, f"agent:{agent.id}", "closed from the queue")
+    except queue.HandoffConflict as error:
+        raise _conflict(error) from error
+    request.app.state.hub.publish("handoff.abandoned", team_id=handoff.team_id,
+                                  handoff_id=handoff.id)
+    return handoff
+
+
 @router.post("/{handoff_id}/resolve", response_model=HandoffOut)
 async def resolve(handoff_id: int, request: Request, session: DbSession,
                   agent: CurrentAgent) -> Handoff:

@@ -34,8 +34,12 @@ def buttons(answers: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def handoff_of(agent: Agent, conversation_id: str) -> dict[str, Any]:
+    """The conversation's handoff, as the agent sees it. It is closed (abandoned) right away, so
+    that no later test's agent is routed this customer."""
     found = eventually(lambda: agent.find(conversation_id))
-    return agent.detail(found["id"])
+    detail = agent.detail(found["id"])
+    assert agent.call("POST", f"/handoffs/{found['id']}/abandon").status_code == 200
+    return detail
 
 
 def test_order_status_with_persian_digits(customer: RestCustomer) -> None:

@@ -114,6 +114,16 @@ def test_transfer_release_and_notes(client: TestClient) -> None:
     ]
 
 
+def test_a_waiting_handoff_can_be_abandoned_but_not_an_assigned_one(client: TestClient) -> None:
+    left, taken = escalate(client, "conv-1"), escalate(client, "conv-2")
+    sara = make_agent(client)
+    client.post(f"/api/v1/handoffs/{taken['id']}/claim", headers=sara)
+    closed = client.post(f"/api/v1/handoffs/{left['id']}/abandon", headers=sara)
+    assert closed.status_code == 200 and closed.json()["status"] == "abandoned"
+    assert client.post(f"/api/v1/handoffs/{taken['id']}/abandon", headers=sara).status_code == 409
+    assert escalate(client, "conv-1")["created"]  # the customer may ask again
+
+
 def test_illegal_transitions_are_refused(client: TestClient) -> None:
     ticket = escalate(client)
     sara = make_agent(client)
