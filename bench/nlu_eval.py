@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from tools.model import ROOT
+from bench.rasa_cli import rasa
 
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 LANGUAGES = ("en", "fa", "ar", "he")
-
-
-def rasa(*args: str, cache: Path) -> None:
-    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
-                        "RASA_CACHE_DIRECTORY": str(cache)}
-    result = subprocess.run([str(RASA), *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"rasa {' '.join(args)} failed:\n{result.stdout[-2000:]}")
 
 
 def main() -> None:

@@ -14,17 +14,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
-import subprocess
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench.rasa_cli import rasa
 from tools.model import ROOT
 
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 OOS = "out_of_scope"
 FALLBACK = "nlu_fallback"
 ANCHORS = {
@@ -61,14 +59,6 @@ def clinc150(data: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return train, val
 
 
-def run(*args: str, cache: Path) -> None:
-    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
-                        "RASA_CACHE_DIRECTORY": str(cache)}
-    result = subprocess.run([str(RASA), *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"rasa {args[0]} failed:\n{result.stdout[-3000:]}")
-
-
 def predictions(out: Path) -> list[tuple[str, str]]:
     """(true intent, predicted intent) for every validation example."""
     pairs = []
@@ -86,10 +76,10 @@ def evaluate(name: str, train: list, val: list, config: str, work: Path) -> None
     write_nlu(folder / "train.yml", train)
     write_nlu(folder / "val.yml", val)
     started = time.monotonic()
-    run("train", "nlu", "--config", config, "--nlu", str(folder / "train.yml"), "--out",
+    rasa("train", "nlu", "--config", config, "--nlu", str(folder / "train.yml"), "--out",
         str(folder), "--fixed-model-name", "model", cache=folder / "cache")
     trained = time.monotonic() - started
-    run("test", "nlu", "--model", str(folder / "model.tar.gz"), "--nlu", str(folder / "val.yml"),
+    rasa("test", "nlu", "--model", str(folder / "model.tar.gz"), "--nlu", str(folder / "val.yml"),
         "--out", str(folder / "out"), "--successes", cache=folder / "cache")
     pairs = predictions(folder / "out")
     in_scope = [(t, p) for t, p in pairs if t != OOS]
