@@ -54,6 +54,9 @@ class Router:
         self._notices = notices
         self.wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Places are recomputed over the whole queue, so not on every tick.
+        self._positions_every = min(10.0, settings.position_notice_seconds / 2)
+        self._positions_due = 0.0
 
     def announce(self, handoff_id: int) -> None:
         """Tell the customer where their request stands now (e.g. who took it). Thread-safe."""
@@ -95,7 +98,9 @@ class Router:
             notices = self._expire_presence(session, now)
             notices += self._requeue_unanswered(session, now)
             notices += self._assign(session)
-            notices += self._position_updates(session, now)
+            if now >= self._positions_due:
+                self._positions_due = now + self._positions_every
+                notices += self._position_updates(session, now)
         return notices
 
     async def release(self, agent_id: int, detail: str) -> None:
