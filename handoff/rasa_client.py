@@ -46,10 +46,6 @@ class RasaClient:
         return [event.get("metadata") or {} for event in tracker.get("events", [])
                 if event.get("event") == "bot"]
 
-    async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
-        await self._request("POST", self._conversation(conversation_id, "tracker/events"),
-                            {"event": "slot", "name": name, "value": value})
-
     async def hand_back(self, conversation_id: str) -> None:
         """Resume the bot and let it greet the customer back (rule on EXTERNAL_handoff_resolved).
 

@@ -267,3 +267,29 @@ def test_the_api_is_documented(client: TestClient) -> None:
                  "/api/v1/handoffs/{handoff_id}/transfer", "/api/v1/auth/login",
                  "/api/v1/conversations/{conversation_id}/rating"):
         assert path in paths
+
+
+def test_admin_updates_agents_and_the_bot_reads_a_conversations_status(
+    client: TestClient,
+) -> None:
+    sara = make_agent(client, languages=["fa"], capacity=1)
+    me = client.get("/api/v1/agents/me", headers=sara).json()
+    updated = client.patch(f"/api/v1/agents/{me['id']}", headers=admin_headers(),
+                           json={"languages": ["fa", "ar"], "teams": ["support", "vip"],
+                                 "capacity": 4})
+    assert updated.status_code == 200
+    assert updated.json()["capacity"] == 4 and updated.json()["languages"] == ["fa", "ar"]
+    assert sorted(t["name"] for t in client.get("/api/v1/teams", headers=sara).json()) == [
+        "support", "vip"]
+    assert client.patch("/api/v1/agents/999", headers=admin_headers(),
+                        json={"capacity": 2}).status_code == 404
+
+    action = {"Authorization": f"Bearer {ACTION}"}
+    assert client.get("/api/v1/conversations/conv-1/handoff", headers=action).status_code == 404
+    ticket = escalate(client)
+    status = client.get("/api/v1/conversations/conv-1/handoff", headers=action).json()
+    assert (status["reference"], status["status"], status["position"]) == (
+        ticket["reference"], "queued", 1)
+    client.post(f"/api/v1/handoffs/{ticket['id']}/claim", headers=sara)
+    status = client.get("/api/v1/conversations/conv-1/handoff", headers=action).json()
+    assert status["agent_name"] == "sara" and status["position"] == 0
