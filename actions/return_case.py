@@ -26,6 +26,15 @@ async def _order(number: Any) -> Order | None:
     return await asyncio.to_thread(order_backend().get, ascii_digits(str(number or "")))
 
 
+def _chosen(slot: str, value: Any, options: dict[str, list[str]],
+            dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """The canonical option the answer names; None (asked again) when it names none."""
+    choice = choose(str(value), options)
+    if choice is None:
+        dispatcher.utter_message(response="utter_invalid_choice")
+    return {slot: choice}
+
+
 class ValidateReturnForm(FormValidationAction):
     def name(self) -> str:
         return "validate_return_form"
@@ -62,17 +71,11 @@ class ValidateReturnForm(FormValidationAction):
 
     async def validate_problem(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        problem = choose(str(value), PROBLEMS)
-        if problem is None:
-            dispatcher.utter_message(response="utter_invalid_choice")
-        return {"problem": problem}
+        return _chosen("problem", value, PROBLEMS, dispatcher)
 
     async def validate_resolution(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        resolution = choose(str(value), RESOLUTIONS)
-        if resolution is None:
-            dispatcher.utter_message(response="utter_invalid_choice")
-        return {"resolution": resolution}
+        return _chosen("resolution", value, RESOLUTIONS, dispatcher)
 
     async def validate_wanted_size(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from handoff.migrate import upgrade
 from handoff.models import Handoff, Message
 from handoff.notices import CustomerNotices
 from handoff.rasa_client import RasaClient
-from handoff.router import Router, notice_for
+from handoff.router import Notice, Router, notice_for
 from handoff.settings import Settings
 
 STATUS_INTENT = "ask_handoff_status"
@@ -44,8 +44,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.rasa, app.state.router = rasa, router
         app.state.outbox = Outbox(sessions, rasa, delivered)
 
-        async def customer_wrote(recorded: list[Recorded]) -> None:
-            """Agents see the message live; "where is my request?" is answered by the service."""
+        def announce(recorded: list[Recorded]) -> list[Notice]:
+            """Agents see each message live; status questions get their answer prepared."""
             asked = []
             with sessions() as session:
                 for item in recorded:
@@ -55,7 +55,11 @@ def create_app(settings: Settings) -> FastAPI:
                                 message_id=item.message_id, sender="customer")
                     if item.intent == STATUS_INTENT:
                         asked.append(notice_for(session, handoff))
-            for notice in asked:
+            return asked
+
+        async def customer_wrote(recorded: list[Recorded]) -> None:
+            """"Where is my request?" during a handoff is answered by the service itself."""
+            for notice in await asyncio.to_thread(announce, recorded):
                 await notices.send(notice.conversation_id, notice.language, notice.response,
                                    **notice.values)
 
