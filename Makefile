@@ -7,7 +7,7 @@ APP_VENV := .venv
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train run test lint clean
+.PHONY: setup train run test lint clean browser
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -24,6 +24,16 @@ $(APP_VENV)/.installed: requirements/handoff.lock
 	$(APP_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -r requirements/handoff.lock
 	touch $@
 
+# The widget and console tests drive Debian's Chromium (Playwright with executablePath).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  || { $(SUDO) apt-get update -q >/dev/null && \
+	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+
 # Trains only when data/, config.yml, domain.yml or nlu/ changed since the last model.
 train: setup
 	$(APP_VENV)/bin/python -m tools.train
@@ -34,9 +44,10 @@ run: train
 lint: setup
 	$(APP_VENV)/bin/ruff check .
 
-test: train lint
+# REQUIRE_BROWSER: here a missing Chromium fails the browser tests instead of skipping them.
+test: train lint browser
 	$(RASA_VENV)/bin/python -m pytest tests/bot
-	$(APP_VENV)/bin/python -m pytest tests/handoff tests/e2e
+	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/handoff tests/e2e
 
 clean:
 	rm -rf $(RASA_VENV) $(APP_VENV) var models/*.tar.gz

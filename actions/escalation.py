@@ -54,6 +54,17 @@ def queued_message(ticket: dict[str, Any], language: str) -> tuple[str, dict[str
                       for key, value in values.items()}
 
 
+WIDGET_CHANNEL = "socketio"
+
+
+def widget_status(tracker: Tracker, handoff: dict[str, Any]) -> dict[str, Any]:
+    """The request's state for the web widget's status bar, as custom JSON (`data` is what
+    Rasa's socket.io channel emits). Other channels get the text alone."""
+    if tracker.get_latest_input_channel() != WIDGET_CHANNEL:
+        return {}
+    return {"json_message": {"data": {"handoff": handoff}}}
+
+
 async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
                    **routing: Any) -> list[EventType]:
     """Send the context to the handoff service, tell the customer their reference and place in
@@ -67,7 +78,10 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
     response, values = queued_message(ticket, context["language"])
-    dispatcher.utter_message(response=response, **values)
+    dispatcher.utter_message(response=response, **values, **widget_status(tracker, {
+        "reference": ticket["reference"], "status": ticket["status"],
+        "availability": ticket["availability"], "position": ticket["position"],
+        "expected_wait_seconds": ticket.get("expected_wait_seconds"), "agent": None}))
     return [SlotSet("handoff_reference", ticket["reference"]), SlotSet("handoff_offer", None),
             *end_form(tracker), ConversationPaused()]
 

@@ -48,3 +48,13 @@ class HandoffClient:
         """The conversation's latest handoff and where it stands; None if it never had one."""
         response = self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/handoff")
         return None if response.status_code == 404 else self._json(response)
+
+    def rate(self, conversation_id: str, score: int, comment: str | None) -> bool:
+        """Store the customer's rating of their latest resolved handoff; False if there is none
+        to rate (never handed off, or rated already)."""
+        response = self._call("POST", f"/conversations/{quote(conversation_id, safe='')}/rating",
+                              json={"score": score, "comment": comment})
+        if response.status_code in (404, 409):
+            return False
+        self._json(response)
+        return True

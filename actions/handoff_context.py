@@ -10,12 +10,16 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from nlu.text import is_payload
+
 CONTRACT_VERSION = 1
 HANDOFF_INTENT = "human_handoff"
 MAX_TRANSCRIPT = 200
 MAX_INTENTS = 10
 CONTACT_SLOTS = ("name", "email", "phone")
 ORDER_SLOTS = ("order_number",)
+# Rasa's own bookkeeping, not something the customer told the bot.
+RASA_SLOTS = frozenset({"session_started_metadata"})
 
 
 def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -24,12 +28,16 @@ def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         kind = event.get("event")
         if kind not in ("user", "bot") or not event.get("text"):
             continue
+        text = event["text"]
+        if kind == "user" and is_payload(text):
+            # a button: the agent reads what the customer saw on it, not the machine payload
+            text = (event.get("metadata") or {}).get("shown")
+            if not text:
+                continue
         sender = "customer" if kind == "user" else "bot"
         if kind == "bot" and (event.get("metadata") or {}).get("handoff_id"):
             sender = "agent"
-        entries.append(
-            {"sender": sender, "text": event["text"], "timestamp": event.get("timestamp")}
-        )
+        entries.append({"sender": sender, "text": text, "timestamp": event.get("timestamp")})
     return entries[-MAX_TRANSCRIPT:]
 
 
@@ -70,7 +78,8 @@ def _contact(slots: dict[str, Any]) -> dict[str, Any]:
 
 def build_context(tracker: Tracker, reason: str) -> dict[str, Any]:
     """Return the handoff context for the conversation in `tracker`."""
-    slots = {key: value for key, value in tracker.slots.items() if value is not None}
+    slots = {key: value for key, value in tracker.slots.items()
+             if value is not None and key not in RASA_SLOTS}
     intents = _last_intents(tracker.events)
     active_loop = tracker.active_loop or {}
     return {

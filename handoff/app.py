@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from handoff.api import agents, bot, handoffs, live, teams
+from handoff.api import agents, bot, console, handoffs, live, pages, teams, widget
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox
 from handoff.event_consumer import EventConsumer, Recorded
@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
             """"Where is my request?" during a handoff is answered by the service itself."""
             for notice in await asyncio.to_thread(announce, recorded):
                 await notices.send(notice.conversation_id, notice.language, notice.response,
-                                   **notice.values)
+                                   status=notice.status, **notice.values)
 
         stop = asyncio.Event()
         consumer = EventConsumer(events_engine, sessions)
@@ -101,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (agents, teams, bot, handoffs, live):
+    for module in (agents, teams, bot, handoffs, console, live, widget):
         app.include_router(module.router)
+    pages.mount(app)
     return app

@@ -13,14 +13,24 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.background import pause
-from handoff.models import Handoff, Message
+from handoff.models import Agent, Handoff, Message
+from handoff.notices import WIDGET_CHANNEL
 from handoff.queue import undelivered_agent_messages
 from handoff.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+def widget_message(session: Session, handoff: Handoff, message: Message) -> dict | None:
+    """Who wrote it and its id, beside the text, for the web widget: it labels the message with
+    the agent's name and, after a reconnect, asks for the ones it missed (api/widget.py)."""
+    if handoff.channel != WIDGET_CHANNEL:
+        return None
+    agent = session.get(Agent, message.agent_id) if message.agent_id else None
+    return {"data": {"agent_message": {"id": message.id, "agent": agent.name if agent else ""}}}
 
 
 class Outbox:
@@ -51,6 +61,7 @@ class Outbox:
                                 handoff.conversation_id, message.text,
                                 {"handoff_id": handoff.id, "message_id": message.id,
                                  "agent_id": message.agent_id},
+                                widget_message(session, handoff, message),
                             )
                     except RasaUnavailable as error:
                         logger.warning("agent message %s not delivered yet: %s", message.id, error)

@@ -49,27 +49,47 @@ def render(template: str, language: str, values: dict[str, Any]) -> str:
 class CustomerNotices:
     def __init__(self, rasa: RasaClient) -> None:
         self._rasa = rasa
-        self._responses: dict[str, list[dict[str, Any]]] | None = None
 
     async def _templates(self) -> dict[str, list[dict[str, Any]]]:
-        if self._responses is None:
-            self._responses = (await self._rasa.domain()).get("responses", {})
-        return self._responses
+        return (await self._rasa.domain()).get("responses", {})
 
-    async def send(self, conversation_id: str, language: str, response: str,
-                   **values: Any) -> bool:
-        """Send the response to the customer; False (logged) when Rasa cannot take it now."""
+    async def send(self, conversation_id: str, language: str, response: str, *,
+                   status: dict[str, Any] | None = None, **values: Any) -> bool:
+        """Send the response to the customer (with the widget's status card, if given); False
+        (logged) when Rasa cannot take it now."""
         try:
             template = pick_text((await self._templates()).get(response, []), language)
             if template is None:
                 logger.error("domain has no response %s", response)
                 return False
             await self._rasa.send_bot_message(conversation_id, render(template, language, values),
-                                              {"handoff_notice": response})
+                                              {"handoff_notice": response},
+                                              widget_custom(status))
         except RasaUnavailable as error:
             logger.warning("notice %s to %s not sent: %s", response, conversation_id, error)
             return False
         return True
+
+
+WIDGET_CHANNEL = "socketio"
+
+
+def widget_custom(status: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Custom JSON as Rasa's socket.io channel emits it (`data` is the payload)."""
+    return {"data": {"handoff": status}} if status else None
+
+
+def widget_status(session: Session, handoff: Handoff) -> dict[str, Any] | None:
+    """Where the request stands, for the web widget's status bar; None on other channels,
+    which get the text alone."""
+    if handoff.channel != WIDGET_CHANNEL:
+        return None
+    agent = session.get(Agent, handoff.agent_id) if handoff.agent_id is not None else None
+    place = standing(session, handoff) if handoff.status != Status.RESOLVED else None
+    return {"reference": handoff.reference, "status": str(handoff.status),
+            "position": place.position if place else None,
+            "expected_wait_seconds": place.expected_wait_seconds if place else None,
+            "agent": agent.name if agent and handoff.status == Status.ASSIGNED else None}
 
 
 def status_notice(session: Session, handoff: Handoff) -> tuple[str, dict[str, Any]]:

@@ -15,6 +15,7 @@ class RasaUnavailable(Exception):
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, params={"token": token}, timeout=timeout)
+        self._domain: dict[str, Any] | None = None
 
     async def _request(self, method: str, path: str, payload: Any = None,
                        params: dict[str, str] | None = None) -> Any:
@@ -30,12 +31,16 @@ class RasaClient:
     def _conversation(conversation_id: str, path: str) -> str:
         return f"/conversations/{quote(conversation_id, safe='')}/{path}"
 
-    async def send_bot_message(self, conversation_id: str, text: str,
-                               metadata: dict[str, Any]) -> None:
-        """Deliver a text through the customer's own channel (socket.io, Telegram, ...)."""
+    async def send_bot_message(self, conversation_id: str, text: str | None,
+                               metadata: dict[str, Any],
+                               custom: dict[str, Any] | None = None) -> None:
+        """Deliver a text (and custom JSON, for the web widget) through the customer's own
+        channel (socket.io, Telegram, ...)."""
+        event: dict[str, Any] = {"event": "bot", "text": text, "metadata": metadata}
+        if custom:
+            event["data"] = {"custom": custom}
         await self._request(
-            "POST", self._conversation(conversation_id, "tracker/events"),
-            {"event": "bot", "text": text, "metadata": metadata},
+            "POST", self._conversation(conversation_id, "tracker/events"), event,
             params={"output_channel": "latest", "execute_side_effects": "true"},
         )
 
@@ -60,7 +65,15 @@ class RasaClient:
         )
 
     async def domain(self) -> dict[str, Any]:
-        return await self._request("GET", "/domain")
+        """The bot's domain (responses, slots); fetched once, as it changes only with the model."""
+        if self._domain is None:
+            self._domain = await self._request("GET", "/domain")
+        return self._domain
+
+    async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
+        """Write a slot into the tracker, so the bot keeps it after the handback."""
+        await self._request("POST", self._conversation(conversation_id, "tracker/events"),
+                            {"event": "slot", "name": name, "value": value})
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -25,7 +25,7 @@ from handoff import queue, routing
 from handoff.background import pause
 from handoff.hub import Hub
 from handoff.models import Agent, Handoff
-from handoff.notices import CustomerNotices, status_notice
+from handoff.notices import CustomerNotices, status_notice, widget_status
 from handoff.settings import Settings
 from handoff.states import WAITING, Status
 
@@ -38,11 +38,13 @@ class Notice:
     language: str
     response: str
     values: dict[str, Any]
+    status: dict[str, Any] | None = None
 
 
 def notice_for(session: Session, handoff: Handoff) -> Notice:
     response, values = status_notice(session, handoff)
-    return Notice(handoff.conversation_id, handoff.language, response, values)
+    return Notice(handoff.conversation_id, handoff.language, response, values,
+                  widget_status(session, handoff))
 
 
 class Router:
@@ -91,7 +93,7 @@ class Router:
     async def _send(self, notices: list[Notice]) -> None:
         for notice in notices:
             await self._notices.send(notice.conversation_id, notice.language, notice.response,
-                                     **notice.values)
+                                     status=notice.status, **notice.values)
 
     def _tick(self, now: float) -> list[Notice]:
         with self._sessions() as session:

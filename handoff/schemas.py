@@ -197,6 +197,26 @@ class Login(Strict):
     password: str = Field(max_length=200)
 
 
+class Colleague(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    presence: str
+    languages: list[str]
+
+
+class CannedOut(BaseModel):
+    key: str
+    language: Language
+    text: str
+
+
+class SlotCorrection(Strict):
+    value: str | int | float | bool | None = Field(
+        description="the corrected value; null clears the slot")
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_CANNED = Path(__file__).with_name("canned_responses.yml")
 
 
 class MissingSetting(RuntimeError):
@@ -40,6 +43,9 @@ class Settings:
     router_interval: float = 1.0
     host: str = "127.0.0.1"
     port: int = 8000
+    canned_responses: Path = DEFAULT_CANNED
+    # Where browsers reach Rasa's socket.io channel (the widget's demo page uses it).
+    widget_socket_url: str = "http://127.0.0.1:5005"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,4 +66,7 @@ class Settings:
             position_notice_seconds=float(env("HANDOFF_POSITION_NOTICE_SECONDS", "60")),
             host=env("HANDOFF_HOST", "127.0.0.1"),
             port=int(env("HANDOFF_PORT", "8000")),
+            canned_responses=Path(env("HANDOFF_CANNED_RESPONSES", str(DEFAULT_CANNED))),
+            widget_socket_url=env("HANDOFF_WIDGET_SOCKET_URL",
+                                  env("RASA_URL", "http://127.0.0.1:5005")).rstrip("/"),
         )

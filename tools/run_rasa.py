@@ -1,5 +1,6 @@
 """Starts `rasa run` with the HTTP API on, reading the API token from the environment so that it
-does not show in the process list."""
+does not show in the process list, with two fixes applied (tools/sanic_py311.py,
+tools/rasa_lock_wait.py)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ def main() -> None:
     ]
     from rasa.__main__ import main as rasa_main
 
-    from tools import sanic_py311
+    from tools import rasa_lock_wait, sanic_py311
 
     sanic_py311.apply()
+    rasa_lock_wait.apply()
     rasa_main()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from handoff import queue
 from handoff.dependencies import CurrentAgent, DbSession
 from handoff.models import Agent, AuditEvent, Handoff, Message, Note, Rating
+from handoff.notices import WIDGET_CHANNEL, widget_custom
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import (
     AuditOut,
@@ -44,7 +45,7 @@ def _visible(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
     return handoff
 
 
-def _assigned_to(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
+def assigned_to(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
     handoff = _visible(session, handoff_id, agent)
     if handoff.agent_id != agent.id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this handoff is not assigned to you")
@@ -133,7 +134,7 @@ def list_messages(handoff_id: int, session: DbSession, agent: CurrentAgent,
 async def send_message(handoff_id: int, body: SendText, request: Request, session: DbSession,
                        agent: CurrentAgent) -> Message:
     """Store the agent's message, then deliver it; if Rasa is down it is retried, not lost."""
-    handoff = _assigned_to(session, handoff_id, agent)
+    handoff = assigned_to(session, handoff_id, agent)
     try:
         message = queue.add_agent_message(session, handoff, agent.id, body.text)
     except queue.HandoffConflict as error:
@@ -160,7 +161,7 @@ def add_note(handoff_id: int, body: SendText, request: Request, session: DbSessi
 async def transfer(handoff_id: int, body: Transfer, request: Request, session: DbSession,
                    agent: CurrentAgent) -> Handoff:
     """To a colleague (who gets it at once) or to a team (whose queue it joins, keeping its age)."""
-    handoff = _assigned_to(session, handoff_id, agent)
+    handoff = assigned_to(session, handoff_id, agent)
     if (body.agent_id is None) == (body.team is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
     actor = f"agent:{agent.id}"
@@ -186,7 +187,7 @@ async def transfer(handoff_id: int, body: Transfer, request: Request, session: D
 @router.post("/{handoff_id}/release", response_model=HandoffOut)
 def release(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
     """Give the handoff back to the queue (it keeps its place)."""
-    handoff = _assigned_to(session, handoff_id, agent)
+    handoff = assigned_to(session, handoff_id, agent)
     try:
         queue.requeue(session, handoff, f"agent:{agent.id}", "released")
     except queue.HandoffConflict as error:
@@ -214,12 +215,16 @@ def abandon(handoff_id: int, request: Request, session: DbSession, agent: Curren
 async def resolve(handoff_id: int, request: Request, session: DbSession,
                   agent: CurrentAgent) -> Handoff:
     """Hand the conversation back to the bot, which resumes with the slots it had."""
-    handoff = _assigned_to(session, handoff_id, agent)
+    handoff = assigned_to(session, handoff_id, agent)
     if handoff.status != Status.ASSIGNED:
         raise _conflict(queue.HandoffConflict(f"cannot resolve a handoff that is {handoff.status}"))
     if not await request.app.state.outbox.flush(handoff_id):
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, "Rasa has not taken earlier messages yet")
     try:
+        if handoff.channel == WIDGET_CHANNEL:
+            await request.app.state.rasa.send_bot_message(
+                handoff.conversation_id, None, {"handoff_status": "resolved"},
+                widget_custom({"reference": handoff.reference, "status": "resolved"}))
         await request.app.state.rasa.hand_back(handoff.conversation_id)
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error

@@ -70,3 +70,19 @@ def test_the_customer_is_told_what_happens_next_in_their_digits() -> None:
     closed = ticket | {"availability": "closed", "opens_at": "2026-11-28T09:00+03:30"}
     assert queued_message(closed, "ar") == (
         "utter_handoff_closed", {"reference": "K2M9QX", "opens": "٢٠٢٦-١١-٢٨ ٠٩:٠٠"})
+
+
+def test_buttons_show_as_the_customer_saw_them_and_rasa_bookkeeping_stays_out() -> None:
+    events = [
+        {"event": "user", "text": '/greet{"language": "fa"}', "timestamp": 1.0,
+         "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}},
+        {"event": "user", "text": '/human_handoff{"language": "fa"}', "timestamp": 2.0,
+         "metadata": {"language": "fa", "shown": "می‌خواهم با یک کارشناس صحبت کنم"},
+         "parse_data": {"intent": {"name": "human_handoff", "confidence": 1.0}}},
+    ]
+    tracker = Tracker("c", {"language": "fa", "session_started_metadata": {"x": 1}},
+                      events[-1]["parse_data"], events, False, None, {}, "action_listen")
+    context = build_context(tracker, reason="explicit_request")
+    assert [(e["sender"], e["text"]) for e in context["transcript"]] == [
+        ("customer", "می‌خواهم با یک کارشناس صحبت کنم")]
+    assert context["slots"] == {"language": "fa"}

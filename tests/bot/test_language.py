@@ -53,3 +53,26 @@ def test_button_payloads_carry_no_language() -> None:
 
     assert is_payload("/affirm") and is_payload("choice:wrong_size")
     assert not is_payload("wrong size") and not is_payload("سایز اشتباه")
+
+
+@pytest.mark.parametrize(
+    ("text", "metadata", "language"),
+    [
+        ("/greet", {"language": "fa"}, "fa"),  # a button: the widget's choice decides
+        ("58231", {"language": "ar"}, "ar"),  # digits alone: no letters to judge by
+        ("hello", {"language": "fa"}, "en"),  # letters win over the hint
+        ("/greet", {"language": "xx"}, None),  # a language the bot does not speak is ignored
+        ("/greet", None, None),
+    ],
+)
+def test_the_channels_language_hint_decides_only_without_letters(
+    text: str, metadata: dict | None, language: str | None
+) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu.language_detector import LanguageDetector
+
+    message = Message(data={"text": text, "metadata": metadata})
+    LanguageDetector().process([message])
+    found = [e["value"] for e in message.get("entities", []) if e["entity"] == "language"]
+    assert found == ([language] if language else [])

@@ -19,8 +19,20 @@ class Customer:
         self.url = rasa_url
         self.session_id = uuid.uuid4().hex
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        # The widget's status card (custom JSON) comes apart from the texts.
+        self.statuses: queue.Queue[dict[str, Any]] = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
-        self.sio.on("bot_uttered", self.inbox.put)
+        self.sio.on("bot_uttered", self._received)
+
+    def _received(self, message: dict[str, Any]) -> None:
+        if "handoff" in message:
+            self.statuses.put(message)
+        elif "text" in message:
+            self.inbox.put(message)
+        # else: the widget's label of an agent message ({"agent_message": ...})
+
+    def status(self, timeout: float = 30.0) -> dict[str, Any]:
+        return self.statuses.get(timeout=timeout)["handoff"]
 
     def connect(self) -> None:
         confirmed: queue.Queue[Any] = queue.Queue()
@@ -52,8 +64,10 @@ class Customer:
 class Agent:
     """An agent using the handoff service's HTTP API with a login token."""
 
+    PASSWORD = "a long test password"
+
     def __init__(self, base_url: str, token: str) -> None:
-        self.name = ""
+        self.name = self.email = ""
         self.base_url = base_url
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
@@ -61,7 +75,7 @@ class Agent:
     @classmethod
     def create(cls, base_url: str, admin_token: str, name: str, capacity: int,
                languages: list[str]) -> Agent:
-        email, password = f"{name.lower()}@example.com", "a long test password"
+        email, password = f"{name.lower()}@example.com", cls.PASSWORD
         created = requests.post(f"{base_url}/api/v1/agents",
                                 json={"email": email, "name": name, "password": password,
                                       "capacity": capacity, "languages": languages},
@@ -71,7 +85,7 @@ class Agent:
                               json={"email": email, "password": password}, timeout=10)
         login.raise_for_status()
         agent = cls(base_url, login.json()["access_token"])
-        agent.name = name
+        agent.name, agent.email = name, email
         return agent
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -71,6 +71,9 @@ def test_bot_escalation_agent_and_back(
     # No agent online: the customer gets a reference and is told their message will be read.
     customer.say(script["human"])
     reference = expect(customer, "utter_handoff_no_agents", language)["reference"]
+    status = customer.status()
+    assert (status["reference"], status["availability"], status["status"]) == \
+        (reference, "no_agents", "queued")
 
     # The agent finds it in the queue with the context the bot gathered.
     handoff = eventually(lambda: agent.find(customer.session_id))
@@ -87,6 +90,9 @@ def test_bot_escalation_agent_and_back(
     # The agent comes online; the router assigns the chat and the customer learns who has it.
     agent.set_presence("online")
     assert expect(customer, "utter_handoff_assigned", language)["agent"] == agent.name
+    assigned = customer.status()
+    assert (assigned["reference"], assigned["status"], assigned["agent"]) == \
+        (reference, "assigned", agent.name)
     assert agent.detail(handoff["id"])["status"] == "assigned"
 
     # The bot is paused: the customer's message goes to the agent, and the bot stays silent.
@@ -101,9 +107,19 @@ def test_bot_escalation_agent_and_back(
     assert sent.status_code == 201 and sent.json()["delivered_at"] is not None
     assert customer.receive_text() == script["agent"]
 
-    # Resolving hands the conversation back; the bot answers again, in the same language.
+    # Resolving hands the conversation back; the bot asks for a rating, in the same language,
+    # and the rating reaches the handoff service.
     assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200
+    assert customer.status()["status"] == "resolved"
     expect(customer, "utter_handoff_resolved", language)
+    asked = customer.receive()  # the rating question, with one button per score
+    assert asked["text"] == domain_texts.text("utter_ask_rating", language)
+    assert [b["payload"] for b in asked["quick_replies"]] == \
+        [f'/rate_service{{"rating": {n}}}' for n in range(1, 6)]
+    customer.say('/rate_service{"rating": 4, "rating_comment": "👍 ok"}')
+    expect(customer, "utter_thanks_rating", language)
+    rating = agent.detail(handoff["id"])["rating"]
+    assert (rating["score"], rating["comment"]) == (4, "👍 ok")
     customer.say(script["faq"])
     expect(customer, "utter_faq_returns", language)
     assert agent.detail(handoff["id"])["status"] == "resolved"

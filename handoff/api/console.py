@@ -1,0 +1,76 @@
+"""What the agents' console needs beyond the queue: colleagues to transfer to, canned responses,
+and correcting a detail the bot collected (written back to the Rasa tracker)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from sqlalchemy import select
+
+from handoff import canned
+from handoff.api.handoffs import assigned_to
+from handoff.dependencies import CurrentAgent, DbSession
+from handoff.models import Agent, AuditEvent, Handoff, agent_teams
+from handoff.rasa_client import RasaUnavailable
+from handoff.schemas import CannedOut, Colleague, SlotCorrection
+from handoff.slot_values import InvalidSlot, checked_value
+
+router = APIRouter(prefix="/api/v1", tags=["console"])
+
+
+@router.get("/agents", response_model=list[Colleague])
+def colleagues(session: DbSession, agent: CurrentAgent) -> list[Agent]:
+    """The agents of your teams (to transfer a chat to)."""
+    teammates = select(agent_teams.c.agent_id).where(agent_teams.c.team_id.in_(agent.team_ids))
+    query = select(Agent).where(Agent.id.in_(teammates)).order_by(Agent.name)
+    return list(session.scalars(query))
+
+
+@router.get("/canned-responses", response_model=list[CannedOut])
+def canned_responses(request: Request, agent: CurrentAgent,
+                     language: str = Query(pattern="^(en|fa|ar|he)$")) -> list[CannedOut]:
+    try:
+        entries = canned.load(request.app.state.settings.canned_responses)
+    except (OSError, canned.CannedResponsesInvalid) as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+    return [CannedOut(key=entry.key, language=language, text=entry.texts[language])
+            for entry in entries]
+
+
+@router.put("/handoffs/{handoff_id}/slots/{name}", response_model=dict[str, Any])
+async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, request: Request,
+                       session: DbSession, agent: CurrentAgent) -> dict[str, Any]:
+    """Correct a detail the bot collected. It is written to the Rasa tracker first, so the bot
+    keeps it after the handback; then to the handoff's context, with an audit entry."""
+    handoff = assigned_to(session, handoff_id, agent)
+    rasa = request.app.state.rasa
+    try:
+        slots = (await rasa.domain()).get("slots", {})
+        value = checked_value(slots, name, body.value)
+        await rasa.set_slot(handoff.conversation_id, name, value)
+    except InvalidSlot as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    except RasaUnavailable as error:
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
+    _record(session, handoff, agent, name, value)
+    request.app.state.hub.publish("handoff.updated", team_id=handoff.team_id,
+                                  agent_id=handoff.agent_id, handoff_id=handoff.id)
+    return handoff.context["slots"]
+
+
+def _record(session: DbSession, handoff: Handoff, agent: Agent, name: str, value: Any) -> None:
+    context = dict(handoff.context)
+    slots = dict(context.get("slots") or {})
+    before = slots.get(name)
+    if value is None:
+        slots.pop(name, None)
+    else:
+        slots[name] = value
+    handoff.context = context | {"slots": slots}  # a new dict, so SQLAlchemy sees the change
+    session.add(AuditEvent(handoff_id=handoff.id, from_status=handoff.status,
+                           to_status=handoff.status, actor=f"agent:{agent.id}", agent_id=agent.id,
+                           detail=f"corrected {name}: {before!r} -> {value!r}"[:500],
+                           created_at=time.time()))
+    session.commit()

@@ -1,0 +1,45 @@
+"""The two pages people use: the agents' console and the widget (with a demo page to try it)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+router = APIRouter(include_in_schema=False)
+
+DEMO_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Demo shop</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 40px; color: #1a1a1a">
+<h1>Demo shop</h1>
+<p>The support widget below is embedded with one tag:</p>
+<pre>&lt;script src="{script}" data-socket-url="{socket}" async&gt;&lt;/script&gt;</pre>
+<script src="{script}" data-socket-url="{socket}" async></script>
+</body>
+</html>
+"""
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/console/")
+
+
+@router.get("/widget/demo", response_class=HTMLResponse)
+def widget_demo(request: Request) -> str:
+    """A page with the widget embedded, talking to this system's Rasa server."""
+    socket = escape(request.app.state.settings.widget_socket_url, quote=True)
+    return DEMO_PAGE.format(script="/widget/widget.js", socket=socket)
+
+
+def mount(app: FastAPI) -> None:
+    """Routes first (the demo page lives under /widget), then the static files."""
+    app.include_router(router)
+    app.mount("/console", StaticFiles(directory=WEB / "console", html=True), name="console")
+    app.mount("/widget", StaticFiles(directory=WEB / "widget"), name="widget")

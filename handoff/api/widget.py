@@ -1,0 +1,71 @@
+"""The customer's side of the live feed, for the web widget: typing both ways, and catching up.
+
+Connect to /api/v1/widget/live?conversation_id=<the widget's socket.io session id>. The session
+id is the widget's secret, as it is for Rasa's socket.io channel: it only ever reaches that one
+conversation. The widget receives `{"type": "agent.typing"}`; it sends `{"type": "typing"}`,
+which the agents of an open web-chat handoff of that conversation see as `customer.typing`.
+After a reload or reconnect it sends `{"type": "sync", "after": <last agent message id>}` and
+receives `{"type": "missed", "messages": [{"id", "text", "agent"}]}`: the agent messages Rasa
+delivered while its socket was away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, WebSocket
+from sqlalchemy import select
+
+from handoff.api.streams import stream
+from handoff.models import Agent, Handoff, Message
+from handoff.notices import WIDGET_CHANNEL
+from handoff.states import OPEN
+
+router = APIRouter()
+MAX_MISSED = 200
+
+
+@router.websocket("/api/v1/widget/live")
+async def widget_live(websocket: WebSocket,
+                      conversation_id: str = Query(min_length=16, max_length=255)) -> None:
+    app = websocket.app
+    await websocket.accept()
+    subscription = app.state.hub.subscribe_customer(conversation_id)
+
+    def open_handoff() -> tuple[int, int | None, int] | None:
+        with app.state.sessions() as session:
+            handoff = session.scalars(select(Handoff).where(
+                Handoff.conversation_id == conversation_id, Handoff.channel == WIDGET_CHANNEL,
+                Handoff.status.in_([str(s) for s in OPEN])).order_by(Handoff.id.desc())).first()
+            return (handoff.team_id, handoff.agent_id, handoff.id) if handoff else None
+
+    def missed(after: int) -> list[dict[str, Any]]:
+        with app.state.sessions() as session:
+            rows = session.execute(
+                select(Message, Agent.name).join(Handoff, Message.handoff_id == Handoff.id)
+                .outerjoin(Agent, Message.agent_id == Agent.id)
+                .where(Handoff.conversation_id == conversation_id,
+                       Handoff.channel == WIDGET_CHANNEL, Message.sender == "agent",
+                       Message.delivered_at.is_not(None), Message.id > after)
+                .order_by(Message.id).limit(MAX_MISSED))
+            return [{"id": m.id, "text": m.text, "agent": name or ""} for m, name in rows]
+
+    async def received(text: str) -> None:
+        try:
+            message = json.loads(text)
+            kind = message.get("type")
+        except (ValueError, AttributeError):
+            return
+        if kind == "sync" and isinstance(after := message.get("after", 0), int):
+            # answered through the subscription's queue: one task writes to the socket
+            subscription.queue.put_nowait({"type": "missed",
+                                           "messages": await asyncio.to_thread(missed, after)})
+        found = await asyncio.to_thread(open_handoff) if kind == "typing" else None
+        if found is not None:
+            team_id, agent_id, handoff_id = found
+            app.state.hub.publish("customer.typing", team_id=team_id, agent_id=agent_id,
+                                  handoff_id=handoff_id)
+
+    await stream(websocket, app.state.hub, subscription, received)

@@ -1,0 +1,229 @@
+"""The widget and the agents' console in headless Chromium, against the real Rasa server, action
+server and handoff service. Screenshots of both pages, in Persian and English, go to artifacts/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect
+
+from handoff import canned
+from handoff.settings import DEFAULT_CANNED as CANNED_FILE
+from tests.e2e import domain_texts
+from tests.e2e.browser import chromium, chromium_missing, open_page, screenshot
+from tests.e2e.clients import Agent, eventually
+
+pytestmark = pytest.mark.e2e
+
+# What a contrast check reads: text colour against the nearest opaque background (WCAG 2.x).
+CONTRAST_JS = """(selectors) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (e) => { for (; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor; if (rgb(c)[3] !== 0) return c; }
+    return "rgb(255, 255, 255)"; };
+  return selectors.flatMap((s) => [...document.querySelectorAll(s)].map((e) => {
+    const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(rgb(background(e)))];
+    return [s, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; }));
+}"""
+
+UNLABELLED_JS = """() => [...document.querySelectorAll("input, select, textarea, button")]
+  .filter((e) => e.offsetParent !== null || e.type === "radio")
+  .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
+                 && !(e.tagName === "BUTTON" && e.textContent.trim()))
+  .map((e) => e.outerHTML.slice(0, 80))"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    missing = chromium_missing()
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with chromium() as running:
+        yield running
+
+
+def sign_in(browser: Browser, base_url: str, agent: Agent, language: str = "en") -> Page:
+    console = open_page(browser, f"{base_url}/console/", "en-US", 1400, 860)
+    console.get_by_label("Console language").select_option(language)
+    texts = {"en": ("Email", "Password", "Sign in"), "fa": ("ایمیل", "گذرواژه", "ورود")}[language]
+    console.get_by_label(texts[0]).fill(agent.email)
+    console.get_by_label(texts[1]).fill(Agent.PASSWORD)
+    console.get_by_role("button", name=texts[2]).click()
+    expect(console.locator("#queue-list")).to_be_visible()
+    return console
+
+
+def session_id(widget: Page) -> str:
+    return widget.evaluate("window.supportWidget.state.sessionId")
+
+
+def tracker_slots(stack: Any, conversation_id: str) -> dict[str, Any]:
+    token = stack.config.environment()["RASA_AUTH_TOKEN"]
+    response = requests.get(f"{stack.config.rasa_url}/conversations/{conversation_id}/tracker",
+                            params={"token": token}, timeout=10)
+    response.raise_for_status()
+    return response.json()["slots"]
+
+
+def test_persian_customer_agent_corrects_replies_resolves_and_is_rated(
+    stack: Any, agent_factory: Callable[..., Agent], browser: Browser
+) -> None:
+    agent = agent_factory(languages=("fa",))
+    widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo", "fa-IR")
+
+    # The widget follows the browser's language: Persian, right to left, greeted in Persian.
+    expect(widget.locator(".sw-panel")).to_have_attribute("dir", "rtl")
+    expect(widget.locator(".sw-bot").first).to_have_text(domain_texts.text("utter_greet", "fa"))
+    widget.get_by_label("پیام شما").fill("سفارش ۵۸۲۳۱ کجاست؟")
+    widget.keyboard.press("Enter")
+    expect(widget.locator(".sw-bot").nth(1)).to_contain_text("۵۸۲۳۱")
+
+    # "Talk to a person" is always there; the status bar gives the reference.
+    widget.get_by_role("button", name="گفتگو با کارشناس").click()
+    status = widget.get_by_role("status")
+    expect(status).to_contain_text("شماره پیگیری")
+    reference = widget.evaluate("window.supportWidget.state.status.reference")
+
+    # The agent signs in, sees the handoff with why, language and channel, and goes online:
+    # the router assigns it and the customer sees who has their request.
+    console = sign_in(browser, stack.config.handoff_url, agent)
+    ticket = console.locator(".ticket", has_text=reference)
+    expect(ticket).to_contain_text("asked for a person")
+    expect(ticket).to_contain_text("socketio")
+    expect(ticket.locator(".badge")).to_have_text("FA")
+    console.get_by_label("Presence").select_option("online")
+    expect(status).to_contain_text(agent.name)
+    ticket.get_by_role("button", name="Open").click()
+
+    # The context panel: what the bot collected, why, and the bot transcript, right to left.
+    expect(console.locator("#summary")).to_have_text("سفارش ۵۸۲۳۱ کجاست؟")
+    expect(console.locator("#context")).to_contain_text("human_handoff")
+    expect(console.get_by_label("order_number")).to_have_value("58231")
+    transcript = console.locator("#transcript")
+    expect(transcript).to_have_attribute("dir", "rtl")
+    expect(transcript).to_contain_text(domain_texts.text("utter_greet", "fa"))
+
+    # The agent corrects the order number; it is written to Rasa's tracker.
+    console.get_by_label("order_number").fill("58232")
+    console.locator("[data-save=order_number]").click()
+    expect(console.locator("#context")).to_contain_text("Saved")
+    conversation = session_id(widget)
+    assert eventually(lambda: tracker_slots(stack, conversation)["order_number"] == "58232")
+
+    # The agent replies; the customer sees it, right to left.
+    reply = "سلام، سفارش ۵۸۲۳۲ را بررسی کردم و برایتان تعویض ثبت می‌کنم."
+    console.get_by_label("Reply to the customer").fill(reply)
+    console.keyboard.press("Enter")
+    bubble = widget.locator(".sw-agent", has_text=reply)
+    expect(bubble).to_have_count(1)
+    assert bubble.locator("span[dir=auto]").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    screenshot(widget, "widget-fa")
+    screenshot(console, "console-en")
+
+    # The console in Persian (its own language), then resolve: the bot asks for a rating.
+    console.get_by_label("Console language").select_option("fa")
+    expect(console.locator("html")).to_have_attribute("dir", "rtl")
+    screenshot(console, "console-fa")
+    console.get_by_role("button", name="حل و بازگرداندن به ربات").click()
+    rating = widget.locator(".sw-rating")
+    expect(rating).to_be_visible()
+    rating.locator("label[for=sw-star-4]").click()
+    widget.get_by_label("نظر (اختیاری)").fill("خیلی سریع بود 👍")
+    widget.get_by_role("button", name="ثبت امتیاز").click()
+    expect(widget.locator(".sw-bot").last).to_have_text(
+        domain_texts.text("utter_thanks_rating", "fa"))
+
+    # The rating is stored by the handoff service and shown in the console.
+    handoff = eventually(lambda: next((h for h in agent.call("GET", "/handoffs?status=resolved")
+                                       .json() if h["reference"] == reference), None))
+    stored = agent.detail(handoff["id"])["rating"]
+    assert (stored["score"], stored["comment"]) == (4, "خیلی سریع بود 👍")
+    expect(console.locator(".rating")).to_contain_text("۴")
+    # After the handback the bot still has the corrected detail.
+    assert tracker_slots(stack, conversation)["order_number"] == "58232"
+    assert widget.script_errors == [] and console.script_errors == []
+
+
+def test_english_chat_survives_a_reload_shows_typing_and_keeps_ltr(
+    stack: Any, agent_factory: Callable[..., Agent], browser: Browser
+) -> None:
+    agent = agent_factory(languages=("en",))
+    widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo", "en-US")
+    expect(widget.locator(".sw-panel")).to_have_attribute("dir", "ltr")
+    expect(widget.locator(".sw-bot").first).to_have_text(domain_texts.text("utter_greet", "en"))
+    # By keyboard alone: from the message box, Shift+Tab reaches "Talk to a person".
+    widget.get_by_label("Your message").focus()
+    widget.keyboard.press("Shift+Tab")
+    expect(widget.get_by_role("button", name="Talk to a person")).to_be_focused()
+    widget.keyboard.press("Enter")
+    status = widget.get_by_role("status")
+    expect(status).to_contain_text("Reference")
+    reference = widget.evaluate("window.supportWidget.state.status.reference")
+
+    # A Persian-language console; the English conversation stays left to right.
+    console = sign_in(browser, stack.config.handoff_url, agent, "fa")
+    console.get_by_label("وضعیت").select_option("online")
+    expect(status).to_contain_text(f"{agent.name} is handling your request.")
+    console.locator(".ticket", has_text=reference).get_by_role("button", name="باز کردن").click()
+    expect(console.locator("#transcript")).to_have_attribute("dir", "ltr")
+
+    # A reload keeps the conversation, the status, and the socket session.
+    shown = widget.locator(".sw-message").count()
+    widget.reload()
+    expect(widget.locator(".sw-message")).to_have_count(shown)
+    expect(status).to_contain_text(agent.name)
+
+    # Typing shows on the other side, both ways.
+    console.get_by_label("پاسخ به مشتری").press_sequentially("Hel")
+    expect(widget.get_by_text(f"{agent.name} is typing…")).to_be_visible()
+    widget.get_by_label("Your message").press_sequentially("my shoes")
+    expect(console.get_by_text("مشتری در حال نوشتن است…")).to_be_visible()
+    widget.keyboard.press("Enter")
+    expect(console.locator("#transcript")).to_contain_text("my shoes")
+    # Direction per message: Persian text in the English panel reads right to left.
+    widget.get_by_label("Your message").fill("سایز ۴۲ لطفا")
+    widget.keyboard.press("Enter")
+    mixed = widget.locator(".sw-customer span[dir=auto]", has_text="سایز ۴۲ لطفا")
+    assert mixed.evaluate("e => getComputedStyle(e).direction") == "rtl"
+
+    # A message sent while the customer's socket is away is caught up after it returns, once.
+    widget.evaluate("window.supportWidget.socket.disconnect()")
+    console.get_by_label("پاسخ به مشتری").fill("Sent while you were away")
+    console.get_by_role("button", name="ارسال").click()
+    expect(console.locator("#transcript")).to_contain_text("Sent while you were away")
+    widget.reload()
+    expect(widget.locator(".sw-agent", has_text="Sent while you were away")).to_have_count(1)
+
+    # The agent's reply reaches the reloaded page, left to right, labelled with the agent's name.
+    console.get_by_label("پاسخ به مشتری").fill("Hello! Which size do you need?")
+    console.get_by_role("button", name="ارسال").click()
+    bubble = widget.locator(".sw-agent", has_text="Which size do you need?")
+    expect(bubble).to_have_count(1)
+    expect(bubble.locator(".sw-name")).to_have_text(agent.name)
+    assert bubble.locator("span[dir=auto]").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    screenshot(widget, "widget-en")
+    screenshot(console, "console-fa-english-chat")
+
+    # Canned responses come in the conversation's language.
+    english = [f"{c.key} — {c.texts['en']}" for c in canned.load(CANNED_FILE)]
+    assert console.locator("#canned option").all_text_contents() == english
+
+    # Accessibility: every control has a label, and text meets WCAG AA contrast.
+    for page in (widget, console):
+        assert page.evaluate(UNLABELLED_JS) == []
+    contrast = widget.evaluate(CONTRAST_JS, [".sw-message", ".sw-status p", ".sw-human",
+                                             ".sw-send", ".sw-header h2", ".sw-typing"])
+    contrast += console.evaluate(CONTRAST_JS, [".line .text", ".line .who", ".ticket-meta span",
+                                               ".topbar h1", "button.primary", "dt"])
+    low = [(selector, round(ratio, 2)) for selector, ratio in contrast if ratio < 4.5]
+    assert contrast and low == []
+    assert widget.script_errors == [] and console.script_errors == []
