@@ -213,6 +213,12 @@ def test_english_chat_survives_a_reload_shows_typing_and_keeps_ltr(
     screenshot(widget, "widget-en")
     screenshot(console, "console-fa-english-chat")
 
+    # Internal notes stay in the console.
+    console.get_by_label("یادداشت (فقط برای همکاران)").fill("customer wants size 42")
+    console.get_by_role("button", name="افزودن یادداشت").click()
+    expect(console.locator(".notes")).to_contain_text("customer wants size 42")
+    expect(widget.locator(".sw-log")).not_to_contain_text("customer wants size 42")
+
     # Canned responses come in the conversation's language.
     english = [f"{c.key} — {c.texts['en']}" for c in canned.load(CANNED_FILE)]
     assert console.locator("#canned option").all_text_contents() == english
