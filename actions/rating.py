@@ -16,10 +16,22 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_client import HandoffClient, HandoffUnavailable
-from nlu.text import ascii_digits
+from nlu.text import ascii_digits, localize_digits
 
 logger = logging.getLogger(__name__)
 MAX_COMMENT = 2000
+
+
+def rating_buttons(language: str) -> list[dict[str, str]]:
+    """One button per score, numbered the customer's way. Built here, not in domain.yml, where
+    Rasa would read the payload's braces as a placeholder of the response."""
+    return [{"title": f"{localize_digits(str(n), language)} ★",
+             "payload": f'/rate_service{{"rating": {n}}}'} for n in range(1, 6)]
+
+
+def ask_rating(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    dispatcher.utter_message(response="utter_ask_rating",
+                             buttons=rating_buttons(tracker.get_slot("language") or "en"))
 
 
 def _entity(tracker: Tracker, name: str) -> Any:
@@ -45,6 +57,17 @@ def comment_of(tracker: Tracker) -> str | None:
     return comment[:MAX_COMMENT] or None
 
 
+class ActionAskRating(Action):
+    def name(self) -> str:
+        return "action_ask_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        ask_rating(dispatcher, tracker)
+        return []
+
+
 class ActionStoreRating(Action):
     def name(self) -> str:
         return "action_store_rating"
@@ -54,7 +77,7 @@ class ActionStoreRating(Action):
     ) -> list[EventType]:
         score = rating_of(tracker)
         if score is None:
-            dispatcher.utter_message(response="utter_ask_rating")
+            ask_rating(dispatcher, tracker)
             return []
         client = HandoffClient.from_env()
         try:

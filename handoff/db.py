@@ -21,13 +21,17 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# As many connections as the thread pool that runs the endpoints has threads (anyio: 40).
+POOL = {"pool_size": 10, "max_overflow": 30}
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite connections get WAL mode and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **POOL)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,54 +36,84 @@ def widget_message(session: Session, handoff: Handoff, message: Message) -> dict
     return {"data": {"agent_message": {"id": message.id, "agent": agent.name if agent else ""}}}
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """An agent message waiting for delivery, read out of its database session."""
+
+    message_id: int
+    conversation_id: str
+    text: str
+    uncertain: bool  # an earlier attempt may or may not have reached Rasa
+    metadata: dict[str, Any]
+    custom: dict[str, Any] | None
+
+
 class Outbox:
     def __init__(self, sessions: sessionmaker, rasa: RasaClient,
                  on_delivered: Callable[[Message, Handoff], None] | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._on_delivered = on_delivered
-        self._lock = asyncio.Lock()  # one sender at a time keeps order and prevents doubles
+        # One sender per handoff keeps its order and prevents doubles; different handoffs are
+        # delivered side by side. A lock lives as long as someone holds or awaits it.
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    def _lock_for(self, handoff_id: int) -> asyncio.Lock:
+        lock = self._locks.get(handoff_id)
+        if lock is None:
+            lock = self._locks[handoff_id] = asyncio.Lock()
+        return lock
 
     async def _already_delivered(self, conversation_id: str, message_id: int) -> bool:
         metadata = await self._rasa.bot_metadata(conversation_id)
         return any(entry.get("message_id") == message_id for entry in metadata)
 
+    def _pending(self, handoff_id: int) -> list[Outgoing]:
+        with self._sessions() as session:
+            handoff = session.get(Handoff, handoff_id)
+            return [Outgoing(m.id, handoff.conversation_id, m.text, m.sending_at is not None,
+                             {"handoff_id": handoff.id, "message_id": m.id,
+                              "agent_id": m.agent_id},
+                             widget_message(session, handoff, m))
+                    for m in undelivered_agent_messages(session, handoff_id)]
+
+    def _mark(self, message_id: int, column: str) -> tuple[Message, Handoff]:
+        with self._sessions() as session:
+            message = session.get(Message, message_id)
+            setattr(message, column, time.time())
+            session.commit()
+            return message, session.get(Handoff, message.handoff_id)
+
     async def flush(self, handoff_id: int) -> bool:
-        """Send the handoff's undelivered agent messages; True when none is left."""
-        async with self._lock:
-            with self._sessions() as session:
-                handoff = session.get(Handoff, handoff_id)
-                for message in undelivered_agent_messages(session, handoff_id):
-                    try:
-                        uncertain = message.sending_at is not None
-                        if not (uncertain and await self._already_delivered(
-                                handoff.conversation_id, message.id)):
-                            message.sending_at = time.time()
-                            session.commit()
-                            await self._rasa.send_bot_message(
-                                handoff.conversation_id, message.text,
-                                {"handoff_id": handoff.id, "message_id": message.id,
-                                 "agent_id": message.agent_id},
-                                widget_message(session, handoff, message),
-                            )
-                    except RasaUnavailable as error:
-                        logger.warning("agent message %s not delivered yet: %s", message.id, error)
-                        return False
-                    message.delivered_at = time.time()
-                    session.commit()
-                    if self._on_delivered:
-                        self._on_delivered(message, handoff)
+        """Send the handoff's undelivered agent messages; True when none is left. The database
+        work runs in worker threads, so a busy database never stalls the event loop."""
+        async with self._lock_for(handoff_id):
+            for item in await asyncio.to_thread(self._pending, handoff_id):
+                try:
+                    if not (item.uncertain and await self._already_delivered(
+                            item.conversation_id, item.message_id)):
+                        await asyncio.to_thread(self._mark, item.message_id, "sending_at")
+                        await self._rasa.send_bot_message(item.conversation_id, item.text,
+                                                          item.metadata, item.custom)
+                except RasaUnavailable as error:
+                    logger.warning("agent message %s not delivered yet: %s",
+                                   item.message_id, error)
+                    return False
+                message, handoff = await asyncio.to_thread(self._mark, item.message_id,
+                                                           "delivered_at")
+                if self._on_delivered:
+                    self._on_delivered(message, handoff)
         return True
+
+    def _handoffs_waiting(self) -> set[int]:
+        with self._sessions() as session:
+            return set(session.scalars(select(Message.handoff_id).where(
+                Message.sender == "agent", Message.delivered_at.is_(None))))
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         """Retry whatever is still undelivered, until `stop` is set."""
         while not stop.is_set():
-            with self._sessions() as session:
-                pending = set(session.scalars(
-                    select(Message.handoff_id).where(
-                        Message.sender == "agent", Message.delivered_at.is_(None)
-                    )
-                ))
-            for handoff_id in sorted(pending):
+            for handoff_id in sorted(await asyncio.to_thread(self._handoffs_waiting)):
                 await self.flush(handoff_id)
             await pause(stop, interval)

@@ -43,7 +43,9 @@ def agent_for_token(session: Session, token: str, settings: Settings) -> Agent |
     agent = session.get(Agent, agent_id) if agent_id is not None else None
     if agent is not None and time.time() - agent.last_seen_at > SEEN_RESOLUTION_SECONDS:
         agent.last_seen_at = time.time()
-        session.commit()
+    # Ends the transaction: the connection goes back to the pool instead of being held while an
+    # async endpoint awaits Rasa (under load that exhausted the pool).
+    session.commit()
     return agent
 
 

@@ -41,7 +41,8 @@ class RasaClient:
             event["data"] = {"custom": custom}
         await self._request(
             "POST", self._conversation(conversation_id, "tracker/events"), event,
-            params={"output_channel": "latest", "execute_side_effects": "true"},
+            params={"output_channel": "latest", "execute_side_effects": "true",
+                    "include_events": "NONE"},  # the reply need not carry the whole tracker
         )
 
     async def bot_metadata(self, conversation_id: str) -> list[dict[str, Any]]:
@@ -58,10 +59,12 @@ class RasaClient:
         turn, so the bot's rules see a clean "listening, then intent" state.
         """
         await self._request("POST", self._conversation(conversation_id, "tracker/events"),
-                            [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+                            [{"event": "resume"}, {"event": "action", "name": "action_listen"}],
+                            params={"include_events": "NONE"})
         await self._request(
             "POST", self._conversation(conversation_id, "trigger_intent"),
-            {"name": "EXTERNAL_handoff_resolved"}, params={"output_channel": "latest"},
+            {"name": "EXTERNAL_handoff_resolved"},
+            params={"output_channel": "latest", "include_events": "NONE"},
         )
 
     async def domain(self) -> dict[str, Any]:
@@ -73,7 +76,8 @@ class RasaClient:
     async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
         """Write a slot into the tracker, so the bot keeps it after the handback."""
         await self._request("POST", self._conversation(conversation_id, "tracker/events"),
-                            {"event": "slot", "name": name, "value": value})
+                            {"event": "slot", "name": name, "value": value},
+                            params={"include_events": "NONE"})
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,6 +1,6 @@
 """Starts `rasa run` with the HTTP API on, reading the API token from the environment so that it
-does not show in the process list, with two fixes applied (tools/sanic_py311.py,
-tools/rasa_lock_wait.py)."""
+does not show in the process list, with three fixes applied (tools/sanic_py311.py,
+tools/rasa_lock_wait.py, tools/rasa_sqlite.py)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,16 @@ def main() -> None:
         "rasa", "run", "--enable-api", "--cors", "*",
         "--auth-token", os.environ["RASA_AUTH_TOKEN"],
         "--model", args.model, "--port", args.port, "--interface", args.interface,
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--endpoints", os.environ.get("RASA_ENDPOINTS", "endpoints.yml"),
+        "--credentials", "credentials.yml",
     ]
     from rasa.__main__ import main as rasa_main
 
-    from tools import rasa_lock_wait, sanic_py311
+    from tools import rasa_lock_wait, rasa_sqlite, sanic_py311
 
     sanic_py311.apply()
     rasa_lock_wait.apply()
+    rasa_sqlite.apply()
     rasa_main()
 
 

@@ -54,6 +54,8 @@ class StackConfig:
     actions_port: int = 5055
     handoff_port: int = 8000
     model: Path = field(default_factory=model_path)
+    # Overrides of the embedded defaults, e.g. the PostgreSQL profile (bench/load/profiles.py).
+    overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def rasa_url(self) -> str:
@@ -72,14 +74,15 @@ class StackConfig:
             "PYTHONUNBUFFERED": "1",
             "RASA_URL": self.rasa_url,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
-            "RASA_TRACKER_DB": str(self.var_dir / "tracker.db"),
-            "RASA_EVENTS_DB": str(events_db),
+            "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB", str(self.var_dir / "tracker.db")),
+            "RASA_EVENTS_DB": os.environ.get("RASA_EVENTS_DB", str(events_db)),
             "HANDOFF_URL": self.handoff_url,
             "HANDOFF_PORT": str(self.handoff_port),
             "HANDOFF_DATABASE_URL": os.environ.get(
                 "HANDOFF_DATABASE_URL", f"sqlite:///{self.var_dir / 'handoff.db'}"),
             "HANDOFF_EVENTS_URL": os.environ.get("HANDOFF_EVENTS_URL", f"sqlite:///{events_db}"),
-        }
+            "RASA_ENDPOINTS": os.environ.get("RASA_ENDPOINTS", "endpoints.yml"),
+        } | self.overrides
 
     def commands(self) -> dict[str, list[str]]:
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -70,7 +71,7 @@ async def set_presence(body: PresenceIn, request: Request, session: DbSession,
     """Online agents get handoffs assigned; going offline hands their chats back to the queue."""
     agent.presence = body.presence
     agent.last_seen_at = time.time()
-    session.commit()
+    await run_in_threadpool(session.commit)
     request.app.state.hub.publish("agent.presence", agent_id=agent.id, presence=body.presence)
     if body.presence == "offline":
         await request.app.state.router.release(agent.id, "agent went offline")

@@ -42,7 +42,8 @@ def create_handoff(context: HandoffContext, request: Request, session: DbSession
         handoff.notified_position, handoff.notified_at = place.position, time.time()
         session.commit()
         request.app.state.hub.publish("handoff.created", team_id=handoff.team_id,
-                                      handoff_id=handoff.id)
+                                      handoff_id=handoff.id,
+                                      conversation_id=handoff.conversation_id)
         request.app.state.router.wake.set()
     return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
                   team=team.name, position=place.position,

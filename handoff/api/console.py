@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from handoff import canned
@@ -44,7 +45,8 @@ async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, request
                        session: DbSession, agent: CurrentAgent) -> dict[str, Any]:
     """Correct a detail the bot collected. It is written to the Rasa tracker first, so the bot
     keeps it after the handback; then to the handoff's context, with an audit entry."""
-    handoff = assigned_to(session, handoff_id, agent)
+    handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
+    await run_in_threadpool(session.commit)  # no connection held while Rasa is awaited
     rasa = request.app.state.rasa
     try:
         slots = (await rasa.domain()).get("slots", {})
@@ -54,7 +56,7 @@ async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, request
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
-    _record(session, handoff, agent, name, value)
+    await run_in_threadpool(_record, session, handoff, agent, name, value)
     request.app.state.hub.publish("handoff.updated", team_id=handoff.team_id,
                                   agent_id=handoff.agent_id, handoff_id=handoff.id)
     return handoff.context["slots"]

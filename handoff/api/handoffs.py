@@ -1,6 +1,8 @@
 """The agents' side of the queue: list, claim, chat, note, transfer, release and resolve.
 
 An agent sees only the handoffs of their own teams; only the assignee writes to the customer.
+Endpoints that also wait on Rasa are async; their database work runs in the thread pool, so a
+busy database never stalls the event loop.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select
 
 from handoff import queue
@@ -134,14 +137,20 @@ def list_messages(handoff_id: int, session: DbSession, agent: CurrentAgent,
 async def send_message(handoff_id: int, body: SendText, request: Request, session: DbSession,
                        agent: CurrentAgent) -> Message:
     """Store the agent's message, then deliver it; if Rasa is down it is retried, not lost."""
-    handoff = assigned_to(session, handoff_id, agent)
+    handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
     try:
-        message = queue.add_agent_message(session, handoff, agent.id, body.text)
+        message = await run_in_threadpool(queue.add_agent_message, session, handoff, agent.id,
+                                          body.text)
     except queue.HandoffConflict as error:
         raise _conflict(error) from error
     await request.app.state.outbox.flush(handoff_id)
-    session.refresh(message)
+    await run_in_threadpool(_reload, session, message)
     return message
+
+
+def _reload(session: DbSession, message: Message) -> None:
+    session.refresh(message)
+    session.commit()
 
 
 @router.post("/{handoff_id}/notes", response_model=NoteOut, status_code=201)
@@ -157,25 +166,28 @@ def add_note(handoff_id: int, body: SendText, request: Request, session: DbSessi
     return note
 
 
-@router.post("/{handoff_id}/transfer", response_model=HandoffOut)
-async def transfer(handoff_id: int, body: Transfer, request: Request, session: DbSession,
-                   agent: CurrentAgent) -> Handoff:
-    """To a colleague (who gets it at once) or to a team (whose queue it joins, keeping its age)."""
+def _transfer(session: DbSession, handoff_id: int, body: Transfer, agent: Agent) -> Handoff:
     handoff = assigned_to(session, handoff_id, agent)
-    if (body.agent_id is None) == (body.team is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
     actor = f"agent:{agent.id}"
     try:
         if body.agent_id is not None:
             target = session.get(Agent, body.agent_id)
             if target is None or handoff.team_id not in target.team_ids:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "no such agent in this team")
-            moved = queue.transfer_to_agent(session, handoff, target.id, actor)
-        else:
-            moved = queue.transfer_to_team(session, handoff, queue.team_named(session, body.team),
-                                           actor)
+            return queue.transfer_to_agent(session, handoff, target.id, actor)
+        return queue.transfer_to_team(session, handoff, queue.team_named(session, body.team),
+                                      actor)
     except queue.HandoffConflict as error:
         raise _conflict(error) from error
+
+
+@router.post("/{handoff_id}/transfer", response_model=HandoffOut)
+async def transfer(handoff_id: int, body: Transfer, request: Request, session: DbSession,
+                   agent: CurrentAgent) -> Handoff:
+    """To a colleague (who gets it at once) or to a team (whose queue it joins, keeping its age)."""
+    if (body.agent_id is None) == (body.team is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
+    moved = await run_in_threadpool(_transfer, session, handoff_id, body, agent)
     request.app.state.hub.publish("handoff.transferred", team_id=moved.team_id,
                                   agent_id=moved.agent_id, handoff_id=moved.id)
     if moved.agent_id is not None:
@@ -215,7 +227,8 @@ def abandon(handoff_id: int, request: Request, session: DbSession, agent: Curren
 async def resolve(handoff_id: int, request: Request, session: DbSession,
                   agent: CurrentAgent) -> Handoff:
     """Hand the conversation back to the bot, which resumes with the slots it had."""
-    handoff = assigned_to(session, handoff_id, agent)
+    handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
+    await run_in_threadpool(session.commit)  # no connection held while Rasa is awaited
     if handoff.status != Status.ASSIGNED:
         raise _conflict(queue.HandoffConflict(f"cannot resolve a handoff that is {handoff.status}"))
     if not await request.app.state.outbox.flush(handoff_id):
@@ -229,7 +242,7 @@ async def resolve(handoff_id: int, request: Request, session: DbSession,
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
     try:
-        resolved = queue.resolve(session, handoff, f"agent:{agent.id}")
+        resolved = await run_in_threadpool(queue.resolve, session, handoff, f"agent:{agent.id}")
     except queue.HandoffConflict as error:
         raise _conflict(error) from error
     request.app.state.hub.publish("handoff.resolved", team_id=handoff.team_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk import Tracker
 
-from actions.rating import comment_of, rating_of
+from actions.rating import comment_of, rating_buttons, rating_of
 
 
 def _tracker(text: str, entities: dict | None = None) -> Tracker:
@@ -38,3 +38,9 @@ def test_comment_is_trimmed_capped_and_optional() -> None:
     assert comment_of(_tracker("/rate_service", {"rating_comment": "x" * 5000})) == "x" * 2000
     assert comment_of(_tracker("/rate_service", {"rating_comment": "   "})) is None
     assert comment_of(_tracker("5", None)) is None
+
+
+def test_rating_buttons_are_numbered_the_customers_way() -> None:
+    buttons = rating_buttons("fa")
+    assert [b["title"] for b in buttons] == ["۱ ★", "۲ ★", "۳ ★", "۴ ★", "۵ ★"]
+    assert buttons[3]["payload"] == '/rate_service{"rating": 4}'

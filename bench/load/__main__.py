@@ -1,0 +1,161 @@
+"""Load and latency of the running system, side by side with bare Rasa.
+
+    .venv/bin/python -m bench.load [--levels 1,8,32,128] [--profiles embedded,postgres]
+
+1. Bare Rasa: the `rasa init` bot (trained once into var/bench/bare) on the REST channel, with no
+   actions, no event broker and an in-memory tracker.
+2. Our system on the embedded default (SQLite), then with PostgreSQL as Rasa's tracker store and
+   event broker and as the handoff database.
+For each: start time until a message is answered (model loaded), bot-turn latency and throughput
+at each concurrency, and, for ours, the handoff path with `--handoffs` handoffs open at once;
+then the memory of each process. Loopback only; every phase is bounded in turns and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import socket
+import statistics
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.load.handoffs import HandoffRun, run_handoffs
+from bench.load.servers import BareRasa, OurSystem, postgres_overrides
+from bench.load.turns import TurnResult, percentile, run_level, turns_for
+from tools.model import ROOT
+
+RUNS = ROOT / "var" / "bench"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _turn_figures(result: TurnResult) -> dict[str, float]:
+    values = result.latencies
+    return {"customers": result.customers, "turns": len(values),
+            "median_ms": statistics.median(values) * 1000,
+            "p95_ms": percentile(values, 0.95) * 1000, "p99_ms": percentile(values, 0.99) * 1000,
+            "per_second": result.per_second, "unanswered": result.unanswered}
+
+
+def _levels(rasa_url: str, levels: list[int], minimum_turns: int) -> list[dict[str, float]]:
+    asyncio.run(run_level(rasa_url, 2, 8))  # warm-up: every message once
+    return [_turn_figures(asyncio.run(run_level(rasa_url, n, turns_for(n, minimum_turns))))
+            for n in levels]
+
+
+def _handoff_figures(run: HandoffRun) -> dict[str, Any]:
+    def summary(values: list[float]) -> dict[str, float]:
+        if not values:
+            return {"n": 0}
+        return {"n": len(values), "p50_ms": statistics.median(values) * 1000,
+                "p99_ms": percentile(values, 0.99) * 1000, "max_ms": max(values) * 1000}
+
+    return {"escalation_to_agent": summary(run.escalation_service),
+            "customer_request_to_agent": summary(run.escalation_customer),
+            "agent_send_to_customer_socket": summary(run.agent_send),
+            "customer_message_to_agent": summary(run.customer_message),
+            "messages_sent": run.sent, "lost": run.lost, "duplicated": run.duplicated,
+            "failures": run.failures[:5], "failed": len(run.failures)}
+
+
+def measure_bare(levels: list[int], minimum_turns: int) -> dict[str, Any]:
+    BareRasa.prepare()
+    bare = BareRasa(_port())
+    try:
+        started = bare.start()
+        figures = _levels(bare.url, levels, minimum_turns)
+        return {"start_s": started, "turns": figures, "memory_mib": bare.memory()}
+    finally:
+        bare.stop()
+
+
+def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: int,
+                 settings: dict[str, str]) -> dict[str, Any]:
+    overrides = postgres_overrides(uuid.uuid4().hex[:8]) if profile == "postgres" else {}
+    var = RUNS / profile  # kept until the next run: the three servers' logs are in logs/
+    shutil.rmtree(var, ignore_errors=True)
+    system = OurSystem(var, (_port(), _port(), _port()), overrides | settings)
+    try:
+        started = system.start()
+        figures = _levels(system.config.rasa_url, levels, minimum_turns) if levels else []
+        admin = system.config.environment()["HANDOFF_ADMIN_TOKEN"]
+        path = _handoff_figures(run_handoffs(system.config.rasa_url, system.config.handoff_url,
+                                             admin, handoffs)) if handoffs else None
+        return {"start_s": started, "turns": figures, "handoffs": path,
+                "memory_mib": system.memory(), "settings": settings}
+    finally:
+        system.stop()
+
+
+def report(results: dict[str, Any]) -> None:
+    bare = results.get("bare")
+    print("\nstart until a message is answered: " + ", ".join(
+        f"{name} {result['start_s']:.1f} s" for name, result in results.items()))
+    print("memory (RSS, MiB): " + "; ".join(
+        f"{name}: " + ", ".join(f"{p} {m:.0f}" for p, m in result["memory_mib"].items())
+        for name, result in results.items()))
+    print("\nbot turns (REST)    customers   median     p95      p99    turns/s  unanswered"
+          "   ratio to bare (median / p95 / p99 / throughput)")
+    for name, result in results.items():
+        for index, row in enumerate(result["turns"]):
+            ratio = ""
+            if bare and name != "bare":
+                base = bare["turns"][index]
+                ratio = " / ".join(f"{row[k] / base[k]:.2f}" for k in
+                                   ("median_ms", "p95_ms", "p99_ms", "per_second"))
+            print(f"{name:<18} {row['customers']:>9} {row['median_ms']:>7.0f}ms "
+                  f"{row['p95_ms']:>6.0f}ms {row['p99_ms']:>6.0f}ms {row['per_second']:>8.1f}"
+                  f" {row['unanswered']:>10}   {ratio}")
+    for name, result in results.items():
+        if result.get("handoffs"):
+            path = result["handoffs"]
+            print(f"\nhandoff path, {name}: sent {path['messages_sent']}, lost {path['lost']}, "
+                  f"duplicated {path['duplicated']}, failed customers {path['failed']}")
+            for key in ("escalation_to_agent", "customer_request_to_agent",
+                        "agent_send_to_customer_socket", "customer_message_to_agent"):
+                figures = path[key]
+                if figures["n"]:
+                    print(f"  {key:<32} n={figures['n']:<4} p50 {figures['p50_ms']:6.0f} ms   "
+                          f"p99 {figures['p99_ms']:6.0f} ms   max {figures['max_ms']:6.0f} ms")
+            for failure in path["failures"]:
+                print(f"  failure: {failure}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--levels", default="1,8,32,128", help="'' to skip bot turns")
+    parser.add_argument("--profiles", default="embedded,postgres")
+    parser.add_argument("--min-turns", type=int, default=200,
+                        help="turns measured at each concurrency level (at least)")
+    parser.add_argument("--handoffs", type=int, default=100, help="0 to skip the handoff path")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment for our servers, e.g. HANDOFF_POLL_INTERVAL=0.2")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare Rasa baseline")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    levels = [int(level) for level in args.levels.split(",") if level]
+    settings = dict(item.split("=", 1) for item in args.set)
+    results: dict[str, Any] = {}
+    if not args.no_bare:
+        results["bare"] = measure_bare(levels, args.min_turns)
+    try:
+        for profile in args.profiles.split(","):
+            results[profile] = measure_ours(profile, levels, args.min_turns, args.handoffs,
+                                            settings)
+    finally:  # what was measured is reported even if a later profile fails
+        report(results)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

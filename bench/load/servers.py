@@ -1,0 +1,145 @@
+"""The servers under load: bare Rasa (the `rasa init` bot) and our system in two profiles.
+
+Each is started, timed until it answers a message (model loaded), measured, and stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+from tools.model import ROOT
+from tools.stack import RASA_PY, Stack, StackConfig
+
+BARE_DIR = ROOT / "var" / "bench" / "bare"
+POSTGRES = os.environ.get("HANDOFF_TEST_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def answered(rasa_url: str) -> bool:
+    """True once Rasa answers a REST message, i.e. its model is loaded."""
+    try:
+        response = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=5,
+                                 json={"sender": f"probe-{uuid.uuid4().hex}", "message": "hi"})
+        return response.status_code == 200 and bool(response.json())
+    except (requests.RequestException, ValueError):
+        return False
+
+
+def wait_answering(rasa_url: str, began: float, timeout: float = 600.0) -> float:
+    while not answered(rasa_url):
+        if time.monotonic() - began > timeout:
+            raise TimeoutError(f"{rasa_url} did not answer in {timeout:.0f} s")
+        time.sleep(0.25)
+    return time.monotonic() - began
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB (from /proc)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next(int(line.split()[1]) for line in status.splitlines()
+                      if line.startswith("VmRSS:"))
+        pids += [int(child) for child in children]
+    return total / 1024
+
+
+@dataclass
+class BareRasa:
+    """`rasa init`'s bot on the REST channel: no actions, no event broker, in-memory tracker."""
+
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def prepare() -> None:
+        """Create and train the `rasa init` project once (about 3 minutes here)."""
+        if list((BARE_DIR / "models").glob("*.tar.gz")):
+            return
+        BARE_DIR.mkdir(parents=True, exist_ok=True)
+        with (BARE_DIR.parent / "init.log").open("wb") as log:
+            subprocess.run([str(RASA_PY), "-m", "rasa", "init", "--no-prompt", "--init-dir",
+                            "."], cwd=BARE_DIR, stdout=log,
+                           stderr=subprocess.STDOUT, check=True,
+                           env=os.environ | {"RASA_TELEMETRY_ENABLED": "false"})
+
+    def start(self) -> float:
+        """Start it; return the seconds until it answers a message."""
+        began = time.monotonic()
+        log = (BARE_DIR.parent / "bare-run.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(RASA_PY), "-m", "rasa", "run", "--port", str(self.port), "--interface",
+             "127.0.0.1", "--model", "models"], cwd=BARE_DIR, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+            env=os.environ | {"RASA_TELEMETRY_ENABLED": "false"})
+        return wait_answering(self.url, began)
+
+    def memory(self) -> dict[str, float]:
+        return {"rasa": rss_mib(self.process.pid)} if self.process else {}
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
+
+
+def postgres_overrides(tag: str) -> dict[str, str]:
+    """Fresh databases for the PostgreSQL profile: Rasa's tracker and events, the service's."""
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    names = {kind: f"bench_{kind}_{tag}" for kind in ("tracker", "events", "handoff")}
+    with admin.connect() as connection:
+        for name in names.values():
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    server = POSTGRES.rsplit("/", 1)[0]
+    host = server.split("@", 1)[1]
+    user = server.split("://", 1)[1].split("@", 1)[0]
+    return {
+        "RASA_ENDPOINTS": "endpoints.postgres.yml",
+        "RASA_PG_HOST": host, "RASA_PG_USER": user, "RASA_PG_PASSWORD": "",
+        "RASA_TRACKER_DB": names["tracker"], "RASA_EVENTS_DB": names["events"],
+        "HANDOFF_DATABASE_URL": f"{server}/{names['handoff']}",
+        "HANDOFF_EVENTS_URL": f"{server}/{names['events']}",
+    }
+
+
+class OurSystem:
+    """Rasa + action server + handoff service via tools/stack.py, like `make run`."""
+
+    def __init__(self, var_dir: Path, ports: tuple[int, int, int],
+                 overrides: dict[str, str]) -> None:
+        self.config = StackConfig(var_dir=var_dir, rasa_port=ports[0], actions_port=ports[1],
+                                  handoff_port=ports[2], overrides=overrides)
+        self.stack = Stack(self.config)
+
+    def start(self) -> float:
+        began = time.monotonic()
+        self.stack.start()
+        self.stack.wait_ready(timeout=600)
+        return wait_answering(self.config.rasa_url, began)
+
+    def memory(self) -> dict[str, float]:
+        return {name: rss_mib(process.pid) for name, process in self.stack.processes.items()}
+
+    def stop(self) -> None:
+        self.stack.stop()
