@@ -78,7 +78,7 @@ def measure_bare(levels: list[int], minimum_turns: int) -> dict[str, Any]:
 
 
 def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: int,
-                 settings: dict[str, str]) -> dict[str, Any]:
+                 settings: dict[str, str], think: tuple[float, float]) -> dict[str, Any]:
     overrides = postgres_overrides(uuid.uuid4().hex[:8]) if profile == "postgres" else {}
     var = RUNS / profile  # kept until the next run: the three servers' logs are in logs/
     shutil.rmtree(var, ignore_errors=True)
@@ -88,7 +88,7 @@ def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: 
         figures = _levels(system.config.rasa_url, levels, minimum_turns) if levels else []
         admin = system.config.environment()["HANDOFF_ADMIN_TOKEN"]
         path = _handoff_figures(run_handoffs(system.config.rasa_url, system.config.handoff_url,
-                                             admin, handoffs)) if handoffs else None
+                                             admin, handoffs, think=think)) if handoffs else None
         return {"start_s": started, "turns": figures, "handoffs": path,
                 "memory_mib": system.memory(), "settings": settings}
     finally:
@@ -137,6 +137,8 @@ def main() -> None:
     parser.add_argument("--min-turns", type=int, default=200,
                         help="turns measured at each concurrency level (at least)")
     parser.add_argument("--handoffs", type=int, default=100, help="0 to skip the handoff path")
+    parser.add_argument("--think", default="2,8", help="seconds a person reads and types "
+                        "before each message in the handoff path: low,high (uniform)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="environment for our servers, e.g. HANDOFF_POLL_INTERVAL=0.2")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare Rasa baseline")
@@ -144,13 +146,15 @@ def main() -> None:
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",") if level]
     settings = dict(item.split("=", 1) for item in args.set)
+    low, high = (float(x) for x in args.think.split(","))
+    think = (low, high)
     results: dict[str, Any] = {}
     if not args.no_bare:
         results["bare"] = measure_bare(levels, args.min_turns)
     try:
         for profile in args.profiles.split(","):
             results[profile] = measure_ours(profile, levels, args.min_turns, args.handoffs,
-                                            settings)
+                                            settings, think)
     finally:  # what was measured is reported even if a later profile fails
         report(results)
         if args.json:

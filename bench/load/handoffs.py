@@ -94,8 +94,8 @@ class HandoffRun:
 
 
 def _one_customer(rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds, spread: float,
-                  rounds: int, everyone_assigned: threading.Barrier, result: HandoffRun,
-                  lock: threading.Lock) -> None:
+                  rounds: int, think: tuple[float, float], everyone_assigned: threading.Barrier,
+                  result: HandoffRun, lock: threading.Lock) -> None:
     customer = Customer(rasa_url)
     customer.connect()
     handoff_id = agent = None
@@ -113,14 +113,14 @@ def _one_customer(rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds, spr
         everyone_assigned.wait(TIMEOUT * 2)
         markers, questions = [], []
         for _ in range(rounds):
-            time.sleep(random.uniform(*THINK))  # the agent reads and types
+            time.sleep(random.uniform(*think))  # the agent reads and types
             markers.append(f"agent says {uuid.uuid4().hex}")
             sent = time.time()
             agent.call("POST", f"/handoffs/{handoff_id}/messages", json={"text": markers[-1]})
             while customer.receive_text(TIMEOUT) != markers[-1]:
                 pass
             received = time.time()
-            time.sleep(random.uniform(*THINK))  # the customer reads and types
+            time.sleep(random.uniform(*think))  # the customer reads and types
             questions.append(f"customer says {uuid.uuid4().hex}")
             said = time.time()
             customer.say(questions[-1])
@@ -150,7 +150,8 @@ def _one_customer(rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds, spr
 
 
 def run_handoffs(rasa_url: str, handoff_url: str, admin_token: str, customers: int = 100,
-                 agent_count: int = 10, spread: float = 20.0, rounds: int = 3) -> HandoffRun:
+                 agent_count: int = 10, spread: float = 20.0, rounds: int = 3,
+                 think: tuple[float, float] = THINK) -> HandoffRun:
     """`customers` handoffs open at the same time, arriving within `spread` seconds."""
     capacity = -(-customers // agent_count)
     team = [Agent.create(handoff_url, admin_token, f"Load{uuid.uuid4().hex[:8]}", capacity,
@@ -166,7 +167,7 @@ def run_handoffs(rasa_url: str, handoff_url: str, admin_token: str, customers: i
     try:
         with ThreadPoolExecutor(customers) as pool:
             for _ in range(customers):
-                pool.submit(_one_customer, rasa_url, agents, feeds, spread, rounds,
+                pool.submit(_one_customer, rasa_url, agents, feeds, spread, rounds, think,
                             everyone_assigned, result, lock)
     finally:
         feeds.close()
