@@ -18,7 +18,10 @@ DEMO_PAGE = """<!doctype html>
 <title>Demo shop</title></head>
 <body style="font-family: system-ui, sans-serif; margin: 40px; color: #1a1a1a">
 <h1>Demo shop</h1>
-<p>The support widget below is embedded with one tag:</p>
+<p lang="fa" dir="rtl">فروشگاه نمونه</p>
+<p lang="ar" dir="rtl">متجر تجريبي</p>
+<p lang="he" dir="rtl">חנות לדוגמה</p>
+<p>The support widget is embedded with one tag:</p>
 <pre>&lt;script src="{script}" data-socket-url="{socket}" async&gt;&lt;/script&gt;</pre>
 <script src="{script}" data-socket-url="{socket}" async></script>
 </body>

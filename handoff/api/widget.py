@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 from fastapi import APIRouter, Query, WebSocket
@@ -25,6 +26,7 @@ from handoff.states import OPEN
 
 router = APIRouter()
 MAX_MISSED = 200
+TYPING_EVERY_SECONDS = 1.0
 
 
 @router.websocket("/api/v1/widget/live")
@@ -52,12 +54,19 @@ async def widget_live(websocket: WebSocket,
                 .order_by(Message.id).limit(MAX_MISSED))
             return [{"id": m.id, "text": m.text, "agent": name or ""} for m, name in rows]
 
+    last_typing = 0.0
+
     async def received(text: str) -> None:
+        nonlocal last_typing
         try:
             message = json.loads(text)
             kind = message.get("type")
         except (ValueError, AttributeError):
             return
+        if kind == "typing":  # at most one a second per connection reaches the database
+            if time.monotonic() - last_typing < TYPING_EVERY_SECONDS:
+                return
+            last_typing = time.monotonic()
         if kind == "sync" and isinstance(after := message.get("after", 0), int):
             # answered through the subscription's queue: one task writes to the socket
             subscription.queue.put_nowait({"type": "missed",
