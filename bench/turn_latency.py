@@ -16,15 +16,11 @@ from pathlib import Path
 
 import requests
 
+from bench.load.turns import percentile
 from tools.stack import Stack, StackConfig
 
 MESSAGES = ["hello", "what is your return policy?", "سلام", "ساعت کاری شما چیست؟",
             "مرحبا", "كيف أدفع؟", "שלום", "כמה זמן לוקח המשלוח?"]
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:
@@ -57,7 +53,7 @@ def main() -> None:
             stack.stop()
     print(f"stack start until all three answer: {ready:.1f} s")
     print(f"REST turns: {len(latencies)}, median {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p95 {_percentile(latencies, 0.95) * 1000:.1f} ms, "
+          f"p95 {percentile(latencies, 0.95) * 1000:.1f} ms, "
           f"max {max(latencies) * 1000:.1f} ms")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
+from bench.load.turns import percentile
 from tests.e2e.browser import chromium, open_page
 from tests.e2e.clients import Agent, eventually
 from tools.stack import Stack, StackConfig
@@ -31,11 +32,6 @@ ARRIVED_JS = """() => { window.arrived = {}; new MutationObserver(() => {
   for (const e of document.querySelectorAll(".sw-message"))
     window.arrived[e.textContent] ??= Date.now();
 }).observe(document.body, { childList: true, subtree: true }); }"""
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _console(browser: Browser, config: StackConfig, agent: Agent) -> Page:
@@ -75,7 +71,7 @@ def one_run(browser: Browser, config: StackConfig, agent: Agent,
 
 def _report(name: str, values: list[float]) -> None:
     print(f"{name}: n={len(values)} p50 {statistics.median(values) * 1000:.0f} ms, "
-          f"p99 {_percentile(values, 0.99) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
+          f"p99 {percentile(values, 0.99) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
 
 
 def main() -> None:
