@@ -9,19 +9,22 @@ import os
 import sys
 
 
+def rasa_argv(model: str, port: str, interface: str, token: str, endpoints: str) -> list[str]:
+    """`rasa run`'s arguments. The token goes as `--auth-token=…`: a generated token may start
+    with "-", which argparse would otherwise take for an option (Rasa then refused to start)."""
+    return ["rasa", "run", "--enable-api", "--cors", "*", f"--auth-token={token}",
+            "--model", model, "--port", port, "--interface", interface,
+            "--endpoints", endpoints, "--credentials", "credentials.yml"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
     parser.add_argument("--port", default="5005")
     parser.add_argument("--interface", default="127.0.0.1")
     args = parser.parse_args()
-    sys.argv = [
-        "rasa", "run", "--enable-api", "--cors", "*",
-        "--auth-token", os.environ["RASA_AUTH_TOKEN"],
-        "--model", args.model, "--port", args.port, "--interface", args.interface,
-        "--endpoints", os.environ.get("RASA_ENDPOINTS", "endpoints.yml"),
-        "--credentials", "credentials.yml",
-    ]
+    sys.argv = rasa_argv(args.model, args.port, args.interface, os.environ["RASA_AUTH_TOKEN"],
+                         os.environ.get("RASA_ENDPOINTS", "endpoints.yml"))
     from rasa.__main__ import main as rasa_main
 
     from tools import rasa_lock_wait, rasa_sqlite, sanic_py311

@@ -1,0 +1,16 @@
+"""`rasa run` accepts every token tools/stack.py may generate, even one starting with "-"."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.__main__ import create_argument_parser
+
+from tools.run_rasa import rasa_argv
+
+
+@pytest.mark.parametrize("token", ["-B6rXyz", "--x", "plain_Token-123"])
+def test_rasa_parses_the_token_whatever_it_starts_with(token: str) -> None:
+    argv = rasa_argv("models/m.tar.gz", "5005", "127.0.0.1", token, "endpoints.yml")
+    args = create_argument_parser().parse_args(argv[1:])
+    assert args.auth_token == token
+    assert args.enable_api and args.model == "models/m.tar.gz"
