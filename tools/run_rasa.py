@@ -1,6 +1,6 @@
 """Starts `rasa run` with the HTTP API on, reading the API token from the environment so that it
-does not show in the process list, with three fixes applied (tools/sanic_py311.py,
-tools/rasa_lock_wait.py, tools/rasa_sqlite.py)."""
+does not show in the process list, with the fixes in tools/ applied (sanic_py311: Sanic on
+Python 3.11; the others: bottlenecks the load benchmark found, bench/README.md)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,23 @@ def main() -> None:
                          os.environ.get("RASA_ENDPOINTS", "endpoints.yml"))
     from rasa.__main__ import main as rasa_main
 
-    from tools import rasa_lock_wait, rasa_sqlite, sanic_py311
+    from tools import (
+        rasa_event_stream,
+        rasa_jsonschema,
+        rasa_keepalive,
+        rasa_lock_wait,
+        rasa_sqlite,
+        rasa_turn_limit,
+        sanic_py311,
+    )
 
     sanic_py311.apply()
     rasa_lock_wait.apply()
     rasa_sqlite.apply()
+    rasa_keepalive.apply()
+    rasa_event_stream.apply()
+    rasa_jsonschema.apply()
+    rasa_turn_limit.apply()
     rasa_main()
 
 

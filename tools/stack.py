@@ -70,6 +70,8 @@ class StackConfig:
         return os.environ | load_secrets(self.var_dir) | {
             "RASA_TELEMETRY_ENABLED": "false",
             "SANIC_HOST": "127.0.0.1",  # the action server is only for Rasa
+            # longer than Rasa keeps an idle connection to it (tools/rasa_keepalive.py)
+            "SANIC_KEEP_ALIVE_TIMEOUT": "75",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
             "RASA_URL": self.rasa_url,
