@@ -2,7 +2,8 @@
 
 Trains the NLU model from data/ with an empty cache (so the training time is real), then scores
 tests/nlu_holdout/{en,fa,ar,he}.yml with `rasa test nlu`. Target: macro-F1 >= 0.90 in each
-language. Usage: `.venv/bin/python -m bench.nlu_eval [--config config.yml]`.
+language. Usage: `.venv/bin/python -m bench.nlu_eval [--config config.yml] [--out DIR]` (with
+--out, Rasa's reports stay in DIR/<language>/: intent_errors.json lists every miss).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ LANGUAGES = ("en", "fa", "ar", "he")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--out", type=Path, help="keep the model and the reports here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
-        work_dir = Path(work)
+    with tempfile.TemporaryDirectory() as scratch:
+        work_dir = args.out or Path(scratch)
         started = time.monotonic()
-        rasa("train", "nlu", "--config", args.config, "--nlu", "data/nlu", "--out", work,
+        rasa("train", "nlu", "--config", args.config, "--nlu", "data/nlu", "--out", str(work_dir),
              "--fixed-model-name", "bench", cache=work_dir / "cache")
         trained = time.monotonic() - started
         print(f"NLU training ({args.config}): {trained:.0f} s")
