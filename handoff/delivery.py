@@ -69,19 +69,27 @@ class Outbox:
         metadata = await self._rasa.bot_metadata(conversation_id)
         return any(entry.get("message_id") == message_id for entry in metadata)
 
-    def _pending(self, handoff_id: int) -> list[Outgoing]:
+    def _claim_pending(self, handoff_id: int) -> list[Outgoing]:
+        """The handoff's undelivered agent messages, each with its send attempt recorded in the
+        same transaction (one database round trip before the send, not two)."""
         with self._sessions() as session:
             handoff = session.get(Handoff, handoff_id)
-            return [Outgoing(m.id, handoff.conversation_id, m.text, m.sending_at is not None,
-                             {"handoff_id": handoff.id, "message_id": m.id,
-                              "agent_id": m.agent_id},
-                             widget_message(session, handoff, m))
-                    for m in undelivered_agent_messages(session, handoff_id)]
+            pending = []
+            for message in undelivered_agent_messages(session, handoff_id):
+                pending.append(Outgoing(
+                    message.id, handoff.conversation_id, message.text,
+                    message.sending_at is not None,
+                    {"handoff_id": handoff.id, "message_id": message.id,
+                     "agent_id": message.agent_id},
+                    widget_message(session, handoff, message)))
+                message.sending_at = message.sending_at or time.time()
+            session.commit()
+            return pending
 
-    def _mark(self, message_id: int, column: str) -> tuple[Message, Handoff]:
+    def _mark_delivered(self, message_id: int) -> tuple[Message, Handoff]:
         with self._sessions() as session:
             message = session.get(Message, message_id)
-            setattr(message, column, time.time())
+            message.delivered_at = time.time()
             session.commit()
             return message, session.get(Handoff, message.handoff_id)
 
@@ -89,19 +97,17 @@ class Outbox:
         """Send the handoff's undelivered agent messages; True when none is left. The database
         work runs in worker threads, so a busy database never stalls the event loop."""
         async with self._lock_for(handoff_id):
-            for item in await asyncio.to_thread(self._pending, handoff_id):
+            for item in await asyncio.to_thread(self._claim_pending, handoff_id):
                 try:
                     if not (item.uncertain and await self._already_delivered(
                             item.conversation_id, item.message_id)):
-                        await asyncio.to_thread(self._mark, item.message_id, "sending_at")
                         await self._rasa.send_bot_message(item.conversation_id, item.text,
                                                           item.metadata, item.custom)
                 except RasaUnavailable as error:
                     logger.warning("agent message %s not delivered yet: %s",
                                    item.message_id, error)
                     return False
-                message, handoff = await asyncio.to_thread(self._mark, item.message_id,
-                                                           "delivered_at")
+                message, handoff = await asyncio.to_thread(self._mark_delivered, item.message_id)
                 if self._on_delivered:
                     self._on_delivered(message, handoff)
         return True
