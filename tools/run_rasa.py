@@ -29,6 +29,7 @@ def main() -> None:
 
     from tools import (
         rasa_event_stream,
+        rasa_gc_freeze,
         rasa_jsonschema,
         rasa_keepalive,
         rasa_lock_wait,
@@ -44,6 +45,7 @@ def main() -> None:
     rasa_event_stream.apply()
     rasa_jsonschema.apply()
     rasa_turn_limit.apply()
+    rasa_gc_freeze.apply()
     rasa_main()
 
 
