@@ -5,7 +5,7 @@ A linear classifier always spreads its confidence over the intents it knows, so 
 real but unsure guess. A message of two or more words, none of which occurs anywhere in the
 training data (in any language, after normalisation), is not something the bot can answer: here
 its intent confidences drop to zero, so the FallbackClassifier after it makes it `nlu_fallback`
-and the dead-end handling takes over. Numbers, emails and other tokens without letters are not
+and the dead-end handling takes over. Tokens without letters (numbers, order numbers) are not
 counted; a single unknown word (a typo of a known one) is left to the classifier.
 """
 
