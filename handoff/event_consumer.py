@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,18 +109,29 @@ class EventConsumer:
             session.commit()
             return Batch(len(rows), [Recorded(m.handoff_id, m.id, intent) for m, intent in stored])
 
+    def _poll(self, look_for_table: bool) -> Batch | None:
+        """None while Rasa has not created its table. Looking for the table, instead of querying
+        it and failing, keeps the database's log free of an error every poll interval."""
+        if look_for_table and not inspect(self._events).has_table("events"):
+            return None
+        return self.poll_once()
+
     async def run(self, interval: float, stop: asyncio.Event, on_recorded: OnRecorded) -> None:
         """Poll until `stop` is set; wait while Rasa has not created its table yet."""
-        waiting_for_table = False
+        look_for_table, said_so = True, False
         while not stop.is_set():
             try:
-                batch = await asyncio.to_thread(self.poll_once)
-                waiting_for_table = False
+                batch = await asyncio.to_thread(self._poll, look_for_table)
+                reason = "not created yet"
             except (OperationalError, ProgrammingError) as error:
-                if not waiting_for_table:
-                    logger.info("waiting for Rasa's event table: %s", error.orig)
-                waiting_for_table = True
-                batch = Batch()
+                batch, reason = None, str(error.orig)
+            look_for_table = batch is None
+            if batch is None:
+                if not said_so:
+                    logger.info("waiting for Rasa's event table: %s", reason)
+                said_so, batch = True, Batch()
+            else:
+                said_so = False
             if batch.recorded:
                 await on_recorded(batch.recorded)
             if batch.read == 0:

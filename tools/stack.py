@@ -27,6 +27,15 @@ RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PY = ROOT / ".venv" / "bin" / "python"
 SECRET_NAMES = ("RASA_AUTH_TOKEN", "HANDOFF_ACTION_SECRET", "HANDOFF_JWT_SECRET",
                 "HANDOFF_ADMIN_TOKEN")
+# libpq options of every PostgreSQL connection (Rasa's stores and the handoff database) unless the
+# operator sets PGOPTIONS: a commit returns once PostgreSQL has it, without waiting for the disk
+# flush, which PostgreSQL still does within 3 × wal_writer_delay (0.6 s). A crash of any of our
+# processes loses nothing; a crash of PostgreSQL itself or of the machine can lose that last
+# fraction of a second (the embedded profile's SQLite WAL with synchronous=NORMAL makes the same
+# trade). Why: this machine's disk held single writes for 200-700 ms; every commit waited on
+# them, and Rasa's tracker store blocks its event loop while it commits (bench/README.md, 16).
+# PGOPTIONS="-c synchronous_commit=on" restores a disk flush per commit.
+PG_OPTIONS = "-c synchronous_commit=off"
 
 
 def load_secrets(var_dir: Path) -> dict[str, str]:
@@ -67,7 +76,7 @@ class StackConfig:
 
     def environment(self) -> dict[str, str]:
         events_db = self.var_dir / "events.db"
-        return os.environ | load_secrets(self.var_dir) | {
+        return {"PGOPTIONS": PG_OPTIONS} | os.environ | load_secrets(self.var_dir) | {
             "RASA_TELEMETRY_ENABLED": "false",
             "SANIC_HOST": "127.0.0.1",  # the action server is only for Rasa
             # longer than Rasa keeps an idle connection to it (tools/rasa_keepalive.py)

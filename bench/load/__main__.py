@@ -63,7 +63,8 @@ def _handoff_figures(run: HandoffRun) -> dict[str, Any]:
             "agent_send_to_customer_socket": summary(run.agent_send),
             "customer_message_to_agent": summary(run.customer_message),
             "messages_sent": run.sent, "lost": run.lost, "duplicated": run.duplicated,
-            "failures": run.failures[:5], "failed": len(run.failures)}
+            "failures": run.failures[:5], "failed": len(run.failures),
+            "timeline": sorted(run.timeline, key=lambda sample: sample[1])}
 
 
 def measure_bare(levels: list[int], minimum_turns: int) -> dict[str, Any]:
@@ -158,6 +159,7 @@ def main() -> None:
     finally:  # what was measured is reported even if a later profile fails
         report(results)
         if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(results, indent=2))
 
 

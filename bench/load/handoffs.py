@@ -87,6 +87,9 @@ class HandoffRun:
     escalation_customer: list[float] = field(default_factory=list)
     agent_send: list[float] = field(default_factory=list)
     customer_message: list[float] = field(default_factory=list)
+    # (what, when it started, latency, handoff id) of each sample, to place an outlier in time
+    # beside the servers' logs
+    timeline: list[tuple[str, float, float, int]] = field(default_factory=list)
     sent: int = 0
     lost: int = 0
     duplicated: int = 0
@@ -110,6 +113,7 @@ def _one_customer(rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds, spr
         with lock:
             result.escalation_service.append(seen - created)
             result.escalation_customer.append(seen - asked)
+            result.timeline.append(("escalation", created, seen - created, handoff_id))
         everyone_assigned.wait(TIMEOUT * 2)
         markers, questions = [], []
         for _ in range(rounds):
@@ -129,6 +133,8 @@ def _one_customer(rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds, spr
             with lock:
                 result.agent_send.append(received - sent)
                 result.customer_message.append(announced - said)
+                result.timeline += [("agent_send", sent, received - sent, handoff_id),
+                                    ("customer_message", said, announced - said, handoff_id)]
         time.sleep(1.0)  # anything sent twice would have arrived by now
         extra = 0
         while not customer.inbox.empty():

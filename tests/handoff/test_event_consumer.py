@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from handoff import queue
 from handoff.contract import HandoffContext
 from handoff.db import make_engine, make_session_factory
-from handoff.event_consumer import EventConsumer
+from handoff.event_consumer import EventConsumer, Recorded
 from handoff.migrate import upgrade
 from handoff.settings import Settings
 from tests.handoff.support import RasaEvents, context, escalate, make_agent, wait_for
@@ -58,3 +59,34 @@ def test_consumption_resumes_after_a_restart_without_loss_or_duplicates(
     with sessions() as session:
         texts = [m.text for m in queue.messages_after(session, handoff.id)]
     assert texts == [f"message {i}" for i in range(6)]
+
+
+def test_waiting_for_rasas_table_makes_no_failing_queries(settings: Settings) -> None:
+    """Before Rasa creates its table, the consumer looks for it instead of querying it: a failed
+    query every 50 ms filled PostgreSQL's log with errors while Rasa started."""
+    upgrade(settings.database_url)
+    sessions = make_session_factory(make_engine(settings.database_url))
+    with sessions() as session:
+        queue.create_handoff(session, HandoffContext.model_validate(context()), "support")
+    events_engine = create_engine(settings.events_url)
+    failures: list[Exception] = []
+    event.listen(events_engine, "handle_error",
+                 lambda context: failures.append(context.original_exception))
+    recorded: list[Recorded] = []
+
+    async def consume() -> None:
+        stop = asyncio.Event()
+
+        async def on_recorded(batch: list[Recorded]) -> None:
+            recorded.extend(batch)
+            stop.set()
+
+        consumer = EventConsumer(events_engine, sessions)
+        task = asyncio.create_task(consumer.run(0.02, stop, on_recorded))
+        await asyncio.sleep(0.3)  # about 15 polls with no table
+        RasaEvents(settings.events_url).user("conv-1", "are you there?")
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(consume())
+    assert failures == []
+    assert len(recorded) == 1
