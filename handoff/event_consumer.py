@@ -78,22 +78,25 @@ class EventConsumer:
         self._sessions = sessions
         self._name = name
         self._batch_size = batch_size
+        self._offset: int | None = None  # the last event consumed, once read from the database
 
     def poll_once(self) -> Batch:
-        """Consume one batch; `read` is 0 once caught up."""
+        """Consume one batch; `read` is 0 once caught up. Caught up, a poll is one query on
+        Rasa's table: the offset is read from the database once and then kept here (it is still
+        committed with the messages it produces, so a restart resumes exactly where it was)."""
+        if self._offset is None:
+            with self._sessions() as session:
+                stored = session.get(ConsumerOffset, self._name)
+                self._offset = stored.last_event_id if stored else 0
+        with self._events.connect() as connection:
+            rows = connection.execute(
+                _READ, {"after": self._offset, "limit": self._batch_size}).all()
+        if not rows:
+            return Batch()
         with self._sessions() as session:
-            offset = session.get(ConsumerOffset, self._name) or ConsumerOffset(
-                name=self._name, last_event_id=0
-            )
-            with self._events.connect() as connection:
-                rows = connection.execute(
-                    _READ, {"after": offset.last_event_id, "limit": self._batch_size}
-                ).all()
-            if not rows:
-                return Batch()
             messages = _customer_messages(rows)
             handoffs = _open_handoffs(session, {sender for _, sender, _ in messages})
-            stored: list[tuple[Message, str | None]] = []
+            stored_messages: list[tuple[Message, str | None]] = []
             for event_id, sender, event in messages:
                 handoff = handoffs.get(sender)
                 timestamp = float(event.get("timestamp") or 0)
@@ -103,11 +106,12 @@ class EventConsumer:
                                   source_event_id=event_id, created_at=timestamp)
                 session.add(message)
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                stored.append((message, intent))
-            offset.last_event_id = rows[-1].id
-            session.merge(offset)
+                stored_messages.append((message, intent))
+            session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
             session.commit()
-            return Batch(len(rows), [Recorded(m.handoff_id, m.id, intent) for m, intent in stored])
+        self._offset = rows[-1].id
+        return Batch(len(rows),
+                     [Recorded(m.handoff_id, m.id, intent) for m, intent in stored_messages])
 
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying

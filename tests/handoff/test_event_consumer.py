@@ -90,3 +90,26 @@ def test_waiting_for_rasas_table_makes_no_failing_queries(settings: Settings) ->
     asyncio.run(consume())
     assert failures == []
     assert len(recorded) == 1
+
+
+def test_a_caught_up_poll_is_one_query_on_rasas_table(settings: Settings,
+                                                      events: RasaEvents) -> None:
+    """Polled every 50 ms, an idle consumer read its offset from the service's database each
+    time; now it keeps it, and that database sees no query until there is something new."""
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        handoff, _ = queue.create_handoff(session, HandoffContext.model_validate(context()),
+                                          "support")
+    consumer = EventConsumer(create_engine(settings.events_url), sessions)
+    consumer.poll_once()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_: statements.append(statement))
+    for _ in range(5):
+        assert consumer.poll_once().read == 0
+    assert statements == []
+    events.user("conv-1", "still there?")
+    assert [r.handoff_id for r in consumer.poll_once().recorded] == [handoff.id]
+    assert statements  # the message and the offset, committed together

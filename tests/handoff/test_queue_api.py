@@ -223,6 +223,9 @@ def test_bad_input_gets_clear_client_errors(client: TestClient) -> None:
                        headers=action).status_code == 422
     huge = context() | {"summary": "x" * 200_000}
     assert client.post("/api/v1/handoffs", json=huge, headers=action).status_code == 413
+    chunked = (part for part in (b'{"summary": "', b"x" * 200_000, b'"}'))  # no Content-Length
+    assert client.post("/api/v1/handoffs", content=chunked,
+                       headers=action | {"Content-Type": "application/json"}).status_code == 413
     agent = make_agent(client)
     assert client.get("/api/v1/handoffs/999", headers=agent).status_code == 404
     assert client.post("/api/v1/handoffs/999/claim", headers=agent).status_code == 404
