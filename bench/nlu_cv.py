@@ -1,0 +1,108 @@
+"""Cross-validation on the training data, per language: how trainers compare pipelines and data
+changes without touching the held-out set (bench/nlu_eval.py), which only gives the final score.
+
+Each language's examples are dealt into `--folds` folds intent by intent, in file order, so
+every run and every pipeline sees the same folds. For each fold the model is trained on the other
+folds of all four languages and tested on this fold. Prints accuracy and macro-F1 per language
+over all folds. Usage: `.venv/bin/python -m bench.nlu_cv [--config config.yml] [--folds 5]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from bench.nlu_eval import LANGUAGES
+from bench.rasa_cli import rasa
+from nlu.text import normalize
+from tools.model import ROOT
+
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def examples(path: Path) -> dict[str, list[str]]:
+    """Intent → examples (as written, with entity annotations) of one Rasa NLU file."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        if "intent" in block:
+            found[block["intent"]] += [line[2:].strip() for line in block["examples"].splitlines()
+                                       if line.startswith("- ")]
+    return found
+
+
+def nlu_yaml(data: dict[str, list[str]]) -> str:
+    blocks = [{"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)}
+              for intent, texts in data.items() if texts]
+    return yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False)
+
+
+def plain(text: str) -> str:
+    return ANNOTATION.sub(r"\1", text)
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    """Macro-F1 over the true intents, as scikit-learn computes it for Rasa's reports."""
+    labels = {truth for truth, _ in pairs}
+    scores = []
+    for label in labels:
+        hits = sum(t == p == label for t, p in pairs)
+        predicted = sum(p == label for _, p in pairs)
+        actual = sum(t == label for t, _ in pairs)
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / actual
+        scores.append(2 * precision * recall / (precision + recall) if hits else 0.0)
+    return sum(scores) / len(scores)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    data = {language: examples(ROOT / "data" / "nlu" / f"{language}.yml")
+            for language in LANGUAGES}
+    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        for fold in range(args.folds):
+            train, test = work / f"train{fold}", work / f"test{fold}.yml"
+            train.mkdir()
+            language_of, held = {}, defaultdict(list)
+            for language, intents in data.items():
+                kept = {}
+                for intent, texts in intents.items():
+                    kept[intent] = [t for i, t in enumerate(texts) if i % args.folds != fold]
+                    for text in texts[fold::args.folds]:
+                        held[intent].append(text)
+                        # Rasa reports the text as the pipeline left it (nlu/text_normalizer)
+                        language_of[plain(text)] = language_of[normalize(plain(text))] = language
+                (train / f"{language}.yml").write_text(nlu_yaml(kept))
+            test.write_text(nlu_yaml(held))
+            rasa("train", "nlu", "--config", args.config, "--nlu", str(train), "--out",
+                 str(work), "--fixed-model-name", f"fold{fold}", cache=work / "cache")
+            out = work / f"report{fold}"
+            rasa("test", "nlu", "--model", str(work / f"fold{fold}.tar.gz"), "--nlu", str(test),
+                 "--out", str(out), "--successes", "--no-plot", cache=work / "cache")
+            for name in ("intent_successes.json", "intent_errors.json"):
+                path = out / name
+                for item in json.loads(path.read_text()) if path.exists() else []:
+                    pairs[language_of[item["text"]]].append(
+                        (item["intent"], item["intent_prediction"]["name"]))
+    print(f"{args.folds}-fold cross-validation ({args.config}): {time.monotonic() - started:.0f} s")
+    print(f"{'language':<10}{'examples':>9}{'accuracy':>10}{'macro-F1':>10}")
+    for language in LANGUAGES:
+        found = pairs[language]
+        accuracy = sum(t == p for t, p in found) / len(found)
+        print(f"{language:<10}{len(found):>9}{accuracy:>10.3f}{macro_f1(found):>10.3f}")
+
+
+if __name__ == "__main__":
+    main()
