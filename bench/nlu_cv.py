@@ -24,6 +24,7 @@ from bench.rasa_cli import rasa
 from nlu.text import normalize
 from tools.model import ROOT
 
+NLU_DIR = ROOT / "data" / "nlu"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--config", default="config.yml")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
-    data = {language: examples(ROOT / "data" / "nlu" / f"{language}.yml")
+    data = {language: examples(NLU_DIR / f"{language}.yml")
             for language in LANGUAGES}
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     started = time.monotonic()
@@ -86,6 +87,9 @@ def main() -> None:
                         language_of[plain(text)] = language_of[normalize(plain(text))] = language
                 (train / f"{language}.yml").write_text(nlu_yaml(kept))
             test.write_text(nlu_yaml(held))
+            for shared in NLU_DIR.glob("*.yml"):  # regexes and the like, in no one language
+                if shared.stem not in LANGUAGES:
+                    (train / shared.name).write_text(shared.read_text())
             rasa("train", "nlu", "--config", args.config, "--nlu", str(train), "--out",
                  str(work), "--fixed-model-name", f"fold{fold}", cache=work / "cache")
             out = work / f"report{fold}"
