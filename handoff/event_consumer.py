@@ -86,8 +86,8 @@ class EventConsumer:
         committed with the messages it produces, so a restart resumes exactly where it was)."""
         if self._offset is None:
             with self._sessions() as session:
-                stored = session.get(ConsumerOffset, self._name)
-                self._offset = stored.last_event_id if stored else 0
+                saved = session.get(ConsumerOffset, self._name)
+                self._offset = saved.last_event_id if saved else 0
         with self._events.connect() as connection:
             rows = connection.execute(
                 _READ, {"after": self._offset, "limit": self._batch_size}).all()
@@ -96,7 +96,7 @@ class EventConsumer:
         with self._sessions() as session:
             messages = _customer_messages(rows)
             handoffs = _open_handoffs(session, {sender for _, sender, _ in messages})
-            stored_messages: list[tuple[Message, str | None]] = []
+            stored: list[tuple[Message, str | None]] = []
             for event_id, sender, event in messages:
                 handoff = handoffs.get(sender)
                 timestamp = float(event.get("timestamp") or 0)
@@ -106,12 +106,12 @@ class EventConsumer:
                                   source_event_id=event_id, created_at=timestamp)
                 session.add(message)
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                stored_messages.append((message, intent))
+                stored.append((message, intent))
             session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
             session.commit()
         self._offset = rows[-1].id
         return Batch(len(rows),
-                     [Recorded(m.handoff_id, m.id, intent) for m, intent in stored_messages])
+                     [Recorded(m.handoff_id, m.id, intent) for m, intent in stored])
 
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying
