@@ -34,6 +34,7 @@ def main() -> None:
         rasa_keepalive,
         rasa_lock_wait,
         rasa_sqlite,
+        rasa_tracker_thread,
         rasa_turn_limit,
         sanic_py311,
     )
@@ -43,6 +44,7 @@ def main() -> None:
     rasa_sqlite.apply()
     rasa_keepalive.apply()
     rasa_event_stream.apply()
+    rasa_tracker_thread.apply()
     rasa_jsonschema.apply()
     rasa_turn_limit.apply()
     rasa_gc_freeze.apply()
