@@ -32,8 +32,8 @@ SECRET_NAMES = ("RASA_AUTH_TOKEN", "HANDOFF_ACTION_SECRET", "HANDOFF_JWT_SECRET"
 # flush, which PostgreSQL still does within 3 × wal_writer_delay (0.6 s). A crash of any of our
 # processes loses nothing; a crash of PostgreSQL itself or of the machine can lose that last
 # fraction of a second (the embedded profile's SQLite WAL with synchronous=NORMAL makes the same
-# trade). Why: this machine's disk held single writes for 200-700 ms; every commit waited on
-# them, and Rasa's tracker store blocks its event loop while it commits (bench/README.md, 16).
+# trade). Why: this machine's disk held single writes for 200-700 ms and every commit waited on
+# them; Rasa's tracker store then still committed on its event loop (bench/README.md, 16, 18).
 # PGOPTIONS="-c synchronous_commit=on" restores a disk flush per commit.
 PG_OPTIONS = "-c synchronous_commit=off"
 
