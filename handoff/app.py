@@ -10,11 +10,11 @@ from fastapi import FastAPI
 
 from handoff.api import agents, bot, console, handoffs, live, pages, teams, widget
 from handoff.db import make_engine, make_session_factory
-from handoff.delivery import Outbox
+from handoff.delivery import Outbox, Outgoing
 from handoff.event_consumer import EventConsumer, Recorded
 from handoff.hub import Hub
 from handoff.migrate import upgrade
-from handoff.models import Handoff, Message
+from handoff.models import Handoff
 from handoff.notices import CustomerNotices
 from handoff.rasa_client import RasaClient
 from handoff.router import Notice, Router, notice_for
@@ -29,9 +29,9 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = make_session_factory(engine)
     hub = Hub()
 
-    def delivered(message: Message, handoff: Handoff) -> None:
-        hub.publish("message.delivered", team_id=handoff.team_id, agent_id=message.agent_id,
-                    handoff_id=handoff.id, message_id=message.id)
+    def delivered(message: Outgoing) -> None:
+        hub.publish("message.delivered", team_id=message.team_id, agent_id=message.agent_id,
+                    handoff_id=message.handoff_id, message_id=message.message_id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -12,28 +12,26 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
 from handoff.background import pause
 from handoff.models import Agent, Handoff, Message
 from handoff.notices import WIDGET_CHANNEL
-from handoff.queue import undelivered_agent_messages
 from handoff.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 
 
-def widget_message(session: Session, handoff: Handoff, message: Message) -> dict | None:
+def widget_message(channel: str, message_id: int, agent_name: str | None) -> dict | None:
     """Who wrote it and its id, beside the text, for the web widget: it labels the message with
     the agent's name and, after a reconnect, asks for the ones it missed (api/widget.py)."""
-    if handoff.channel != WIDGET_CHANNEL:
+    if channel != WIDGET_CHANNEL:
         return None
-    agent = session.get(Agent, message.agent_id) if message.agent_id else None
-    return {"data": {"agent_message": {"id": message.id, "agent": agent.name if agent else ""}}}
+    return {"data": {"agent_message": {"id": message_id, "agent": agent_name or ""}}}
 
 
 @dataclass(frozen=True)
@@ -41,16 +39,33 @@ class Outgoing:
     """An agent message waiting for delivery, read out of its database session."""
 
     message_id: int
+    handoff_id: int
+    team_id: int
+    agent_id: int | None
     conversation_id: str
     text: str
     uncertain: bool  # an earlier attempt may or may not have reached Rasa
-    metadata: dict[str, Any]
     custom: dict[str, Any] | None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Carried by the bot event in the tracker: how a retry finds out it was delivered."""
+        return {"handoff_id": self.handoff_id, "message_id": self.message_id,
+                "agent_id": self.agent_id}
+
+
+@dataclass
+class Flushed:
+    """What one flush did: whether the handoff has nothing left to send, and when Rasa took each
+    message this flush sent."""
+
+    complete: bool = True
+    delivered_at: dict[int, float] = field(default_factory=dict)
 
 
 class Outbox:
     def __init__(self, sessions: sessionmaker, rasa: RasaClient,
-                 on_delivered: Callable[[Message, Handoff], None] | None = None) -> None:
+                 on_delivered: Callable[[Outgoing], None] | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._on_delivered = on_delivered
@@ -71,31 +86,42 @@ class Outbox:
 
     def _claim_pending(self, handoff_id: int) -> list[Outgoing]:
         """The handoff's undelivered agent messages, each with its send attempt recorded in the
-        same transaction (one database round trip before the send, not two)."""
+        same transaction: one query and one update before the send (this is on every agent
+        message's way to the customer)."""
         with self._sessions() as session:
-            handoff = session.get(Handoff, handoff_id)
-            pending = []
-            for message in undelivered_agent_messages(session, handoff_id):
-                pending.append(Outgoing(
-                    message.id, handoff.conversation_id, message.text,
-                    message.sending_at is not None,
-                    {"handoff_id": handoff.id, "message_id": message.id,
-                     "agent_id": message.agent_id},
-                    widget_message(session, handoff, message)))
-                message.sending_at = message.sending_at or time.time()
+            rows = session.execute(
+                select(Message.id, Message.text, Message.agent_id, Message.sending_at,
+                       Handoff.team_id, Handoff.conversation_id, Handoff.channel, Agent.name)
+                .join(Handoff, Handoff.id == Message.handoff_id)
+                .outerjoin(Agent, Agent.id == Message.agent_id)
+                .where(Message.handoff_id == handoff_id, Message.sender == "agent",
+                       Message.delivered_at.is_(None))
+                .order_by(Message.id)
+            ).all()
+            if not rows:
+                return []
+            session.execute(update(Message)
+                            .where(Message.id.in_([row.id for row in rows]),
+                                   Message.sending_at.is_(None))
+                            .values(sending_at=time.time()))
             session.commit()
-            return pending
+        return [Outgoing(row.id, handoff_id, row.team_id, row.agent_id, row.conversation_id,
+                         row.text, row.sending_at is not None,
+                         widget_message(row.channel, row.id, row.name))
+                for row in rows]
 
-    def _mark_delivered(self, message_id: int) -> tuple[Message, Handoff]:
+    def _mark_delivered(self, message_id: int) -> float:
         with self._sessions() as session:
-            message = session.get(Message, message_id)
-            message.delivered_at = time.time()
+            delivered_at = time.time()
+            session.execute(update(Message).where(Message.id == message_id)
+                            .values(delivered_at=delivered_at))
             session.commit()
-            return message, session.get(Handoff, message.handoff_id)
+        return delivered_at
 
-    async def flush(self, handoff_id: int) -> bool:
-        """Send the handoff's undelivered agent messages; True when none is left. The database
-        work runs in worker threads, so a busy database never stalls the event loop."""
+    async def flush(self, handoff_id: int) -> Flushed:
+        """Send the handoff's undelivered agent messages, in order. The database work runs in
+        worker threads, so a busy database never stalls the event loop."""
+        flushed = Flushed()
         async with self._lock_for(handoff_id):
             for item in await asyncio.to_thread(self._claim_pending, handoff_id):
                 try:
@@ -106,11 +132,13 @@ class Outbox:
                 except RasaUnavailable as error:
                     logger.warning("agent message %s not delivered yet: %s",
                                    item.message_id, error)
-                    return False
-                message, handoff = await asyncio.to_thread(self._mark_delivered, item.message_id)
+                    flushed.complete = False
+                    return flushed
+                flushed.delivered_at[item.message_id] = await asyncio.to_thread(
+                    self._mark_delivered, item.message_id)
                 if self._on_delivered:
-                    self._on_delivered(message, handoff)
-        return True
+                    self._on_delivered(item)
+        return flushed
 
     def _handoffs_waiting(self) -> set[int]:
         with self._sessions() as session:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from handoff.models import Agent
 from handoff.security import agent_id_from_token, secret_matches
@@ -40,7 +40,9 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 def agent_for_token(session: Session, token: str, settings: Settings) -> Agent | None:
     """The agent a valid token belongs to; being seen keeps an online agent online."""
     agent_id = agent_id_from_token(token, settings.jwt_secret)
-    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    # One statement with the agent's teams (every agent request checks them)
+    agent = (session.get(Agent, agent_id, options=[joinedload(Agent.teams)])
+             if agent_id is not None else None)
     if agent is not None and time.time() - agent.last_seen_at > SEEN_RESOLUTION_SECONDS:
         agent.last_seen_at = time.time()
     # Ends the transaction: the connection goes back to the pool instead of being held while an

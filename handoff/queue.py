@@ -328,15 +328,6 @@ def messages_after(session: Session, handoff_id: int, after_id: int = 0) -> list
     ))
 
 
-def undelivered_agent_messages(session: Session, handoff_id: int) -> list[Message]:
-    return list(session.scalars(
-        select(Message)
-        .where(Message.handoff_id == handoff_id, Message.sender == "agent",
-               Message.delivered_at.is_(None))
-        .order_by(Message.id)
-    ))
-
-
 def history(session: Session, handoff: Handoff) -> list[Handoff]:
     """The same person's other handoffs, on any channel, newest first."""
     contact_id = session.scalar(

@@ -137,15 +137,24 @@ def list_messages(handoff_id: int, session: DbSession, agent: CurrentAgent,
 async def send_message(handoff_id: int, body: SendText, request: Request, session: DbSession,
                        agent: CurrentAgent) -> Message:
     """Store the agent's message, then deliver it; if Rasa is down it is retried, not lost."""
-    handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
+    message = await run_in_threadpool(_store_agent_message, session, handoff_id, agent,
+                                      body.text)
+    flushed = await request.app.state.outbox.flush(handoff_id)
+    if message.id in flushed.delivered_at:
+        message.delivered_at = flushed.delivered_at[message.id]
+    else:  # not delivered yet, or by a flush running beside this one: the row says which
+        await run_in_threadpool(_reload, session, message)
+    return message
+
+
+def _store_agent_message(session: DbSession, handoff_id: int, agent: Agent, text: str) -> Message:
+    """Check and store in one worker-thread call and one transaction: the way to the customer
+    is as short as it can be."""
+    handoff = assigned_to(session, handoff_id, agent)
     try:
-        message = await run_in_threadpool(queue.add_agent_message, session, handoff, agent.id,
-                                          body.text)
+        return queue.add_agent_message(session, handoff, agent.id, text)
     except queue.HandoffConflict as error:
         raise _conflict(error) from error
-    await request.app.state.outbox.flush(handoff_id)
-    await run_in_threadpool(_reload, session, message)
-    return message
 
 
 def _reload(session: DbSession, message: Message) -> None:
@@ -231,7 +240,7 @@ async def resolve(handoff_id: int, request: Request, session: DbSession,
     await run_in_threadpool(session.commit)  # no connection held while Rasa is awaited
     if handoff.status != Status.ASSIGNED:
         raise _conflict(queue.HandoffConflict(f"cannot resolve a handoff that is {handoff.status}"))
-    if not await request.app.state.outbox.flush(handoff_id):
+    if not (await request.app.state.outbox.flush(handoff_id)).complete:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, "Rasa has not taken earlier messages yet")
     try:
         if handoff.channel == WIDGET_CHANNEL:
