@@ -12,6 +12,7 @@ from handoff.api import agents, bot, console, handoffs, live, pages, teams, widg
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox, Outgoing
 from handoff.event_consumer import EventConsumer, Recorded
+from handoff.event_wakeup import EventWakeup
 from handoff.hub import Hub
 from handoff.migrate import upgrade
 from handoff.models import Handoff
@@ -63,12 +64,17 @@ def create_app(settings: Settings) -> FastAPI:
                                    status=notice.status, **notice.values)
 
         stop = asyncio.Event()
-        consumer = EventConsumer(events_engine, sessions)
+        postgres = events_engine.dialect.name == "postgresql"
+        wakeup = EventWakeup(events_engine) if postgres else None
+        consumer = EventConsumer(events_engine, sessions, wakeup=wakeup)
         tasks = [
-            asyncio.create_task(consumer.run(settings.poll_interval, stop, customer_wrote)),
+            asyncio.create_task(consumer.run(settings.poll_interval, stop, customer_wrote,
+                                             settings.notified_poll_interval)),
             asyncio.create_task(app.state.outbox.run(2.0, stop)),
             asyncio.create_task(router.run(stop)),
         ]
+        if wakeup is not None:
+            tasks.append(asyncio.create_task(wakeup.run(stop)))
         yield
         stop.set()
         router.wake.set()

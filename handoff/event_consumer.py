@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.background import pause
+from handoff.event_wakeup import EventWakeup
 from handoff.models import ConsumerOffset, Handoff, Message
 from handoff.states import OPEN
 
@@ -72,9 +73,10 @@ class EventConsumer:
 
     def __init__(
         self, events_engine: Engine, sessions: sessionmaker, name: str = "rasa-events",
-        batch_size: int = 500,
+        batch_size: int = 500, wakeup: EventWakeup | None = None,
     ) -> None:
         self._events = events_engine
+        self._wakeup = wakeup
         self._sessions = sessions
         self._name = name
         self._batch_size = batch_size
@@ -116,12 +118,26 @@ class EventConsumer:
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying
         it and failing, keeps the database's log free of an error every poll interval."""
-        if look_for_table and not inspect(self._events).has_table("events"):
-            return None
+        if look_for_table:
+            if not inspect(self._events).has_table("events"):
+                return None
+            if self._wakeup is not None:
+                self._wakeup.install()
         return self.poll_once()
 
-    async def run(self, interval: float, stop: asyncio.Event, on_recorded: OnRecorded) -> None:
-        """Poll until `stop` is set; wait while Rasa has not created its table yet."""
+    async def _wait(self, stop: asyncio.Event, interval: float, notified_interval: float) -> None:
+        """Until the next poll: the interval, or until Rasa's table notifies (PostgreSQL)."""
+        if self._wakeup is None:
+            await pause(stop, interval)
+            return
+        await pause(stop, notified_interval if self._wakeup.active else interval,
+                    self._wakeup.event)
+        self._wakeup.event.clear()  # before the poll: whatever is written after it wakes again
+
+    async def run(self, interval: float, stop: asyncio.Event, on_recorded: OnRecorded,
+                  notified_interval: float | None = None) -> None:
+        """Poll until `stop` is set; wait while Rasa has not created its table yet. Where the
+        table notifies, polls `notified_interval` apart are only a safety net."""
         look_for_table, said_so = True, False
         while not stop.is_set():
             try:
@@ -139,4 +155,4 @@ class EventConsumer:
             if batch.recorded:
                 await on_recorded(batch.recorded)
             if batch.read == 0:
-                await pause(stop, interval)
+                await self._wait(stop, interval, notified_interval or interval)

@@ -76,16 +76,12 @@ class Router:
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         while not stop.is_set():
+            self.wake.clear()  # before the tick: a wake-up during it means another tick
             try:
                 await self.tick()
             except Exception:  # a failed tick must not stop routing for good
                 logger.exception("router tick failed")
-            self.wake.clear()
-            waker = asyncio.create_task(self.wake.wait())
-            sleeper = asyncio.create_task(pause(stop, self._settings.router_interval))
-            await asyncio.wait([waker, sleeper], return_when=asyncio.FIRST_COMPLETED)
-            waker.cancel()
-            sleeper.cancel()
+            await pause(stop, self._settings.router_interval, self.wake)
 
     async def tick(self) -> None:
         await self._send(await asyncio.to_thread(self._tick, time.time()))

@@ -19,8 +19,8 @@ PASSWORD = "correct horse battery"
 POSTGRES_ADMIN_URL = os.environ.get(
     "HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
-# The table Rasa's SQL event broker writes (rasa/core/brokers/sql.py).
-EVENTS_DDL = "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"
+# The table Rasa's SQL event broker writes (rasa/core/brokers/sql.py), ids generated.
+EVENTS_DDL = "CREATE TABLE events (id {id} PRIMARY KEY, sender_id VARCHAR(255), data TEXT)"
 
 T = TypeVar("T")
 
@@ -50,7 +50,8 @@ class RasaEvents:
     def __init__(self, url: str) -> None:
         self.engine = create_engine(url)
         with self.engine.begin() as connection:
-            connection.execute(text(EVENTS_DDL))
+            serial = "SERIAL" if self.engine.dialect.name == "postgresql" else "INTEGER"
+            connection.execute(text(EVENTS_DDL.format(id=serial)))
 
     def publish(self, sender_id: str, event: dict[str, Any]) -> None:
         with self.engine.begin() as connection:
