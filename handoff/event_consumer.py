@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from handoff.states import OPEN
 
 logger = logging.getLogger(__name__)
 
+# How long the offset may go unsaved while the events read hold no customer message.
+OFFSET_SAVE_SECONDS = 5.0
 _READ = text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit")
 
 
@@ -81,11 +84,13 @@ class EventConsumer:
         self._name = name
         self._batch_size = batch_size
         self._offset: int | None = None  # the last event consumed, once read from the database
+        self._offset_due = 0.0  # when the offset is next saved even with nothing to store
 
     def poll_once(self) -> Batch:
-        """Consume one batch; `read` is 0 once caught up. Caught up, a poll is one query on
-        Rasa's table: the offset is read from the database once and then kept here (it is still
-        committed with the messages it produces, so a restart resumes exactly where it was)."""
+        """Consume one batch; `read` is 0 once caught up. Caught up, or reading events with no
+        customer message in them, a poll is one query on Rasa's table: the offset is read from
+        the database once and then kept here (it is still committed with the messages it
+        produces, so a restart resumes exactly where it was)."""
         if self._offset is None:
             with self._sessions() as session:
                 saved = session.get(ConsumerOffset, self._name)
@@ -95,9 +100,16 @@ class EventConsumer:
                 _READ, {"after": self._offset, "limit": self._batch_size}).all()
         if not rows:
             return Batch()
+        messages = _customer_messages(rows)
+        if not messages and time.monotonic() < self._offset_due:
+            # Only the bot's and the agents' own events: nothing to store, so the offset waits
+            # for the next messages or OFFSET_SAVE_SECONDS. A restart meanwhile reads these
+            # events again, and they again store nothing.
+            self._offset = rows[-1].id
+            return Batch(len(rows))
         with self._sessions() as session:
-            messages = _customer_messages(rows)
-            handoffs = _open_handoffs(session, {sender for _, sender, _ in messages})
+            handoffs = (_open_handoffs(session, {sender for _, sender, _ in messages})
+                        if messages else {})
             stored: list[tuple[Message, str | None]] = []
             for event_id, sender, event in messages:
                 handoff = handoffs.get(sender)
@@ -112,6 +124,7 @@ class EventConsumer:
             session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
             session.commit()
         self._offset = rows[-1].id
+        self._offset_due = time.monotonic() + OFFSET_SAVE_SECONDS
         return Batch(len(rows),
                      [Recorded(m.handoff_id, m.id, intent) for m, intent in stored])
 

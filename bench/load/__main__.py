@@ -88,8 +88,13 @@ def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: 
         started = system.start()
         figures = _levels(system.config.rasa_url, levels, minimum_turns) if levels else []
         admin = system.config.environment()["HANDOFF_ADMIN_TOKEN"]
-        path = _handoff_figures(run_handoffs(system.config.rasa_url, system.config.handoff_url,
-                                             admin, handoffs, think=think)) if handoffs else None
+        path = None
+        if handoffs:
+            before = system.cpu()
+            path = _handoff_figures(run_handoffs(system.config.rasa_url,
+                                                 system.config.handoff_url, admin, handoffs,
+                                                 think=think))
+            path["cpu_s"] = {name: used - before[name] for name, used in system.cpu().items()}
         return {"start_s": started, "turns": figures, "handoffs": path,
                 "memory_mib": system.memory(), "settings": settings}
     finally:
@@ -126,6 +131,8 @@ def report(results: dict[str, Any]) -> None:
                 if figures["n"]:
                     print(f"  {key:<32} n={figures['n']:<4} p50 {figures['p50_ms']:6.0f} ms   "
                           f"p99 {figures['p99_ms']:6.0f} ms   max {figures['max_ms']:6.0f} ms")
+            print("  CPU during the handoff path: " + ", ".join(
+                f"{process} {seconds:.1f} s" for process, seconds in path["cpu_s"].items()))
             for failure in path["failures"]:
                 print(f"  failure: {failure}")
 

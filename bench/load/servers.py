@@ -42,21 +42,43 @@ def wait_answering(rasa_url: str, began: float, timeout: float = 600.0) -> float
     return time.monotonic() - began
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (the stack's servers run Python under a shell or not)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found.append(current)
+        pending += [int(child) for child in children]
+    return found
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children, in MiB (from /proc)."""
     total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+    for current in _tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
         total += next(int(line.split()[1]) for line in status.splitlines()
                       if line.startswith("VmRSS:"))
-        pids += [int(child) for child in children]
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its children have used so far (from /proc)."""
+    ticks = 0
+    for current in _tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -140,6 +162,9 @@ class OurSystem:
 
     def memory(self) -> dict[str, float]:
         return {name: rss_mib(process.pid) for name, process in self.stack.processes.items()}
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(process.pid) for name, process in self.stack.processes.items()}
 
     def stop(self) -> None:
         self.stack.stop()

@@ -113,3 +113,32 @@ def test_a_caught_up_poll_is_one_query_on_rasas_table(settings: Settings,
     events.user("conv-1", "still there?")
     assert [r.handoff_id for r in consumer.poll_once().recorded] == [handoff.id]
     assert statements  # the message and the offset, committed together
+
+
+def test_events_without_customer_messages_touch_no_service_table(settings: Settings,
+                                                                 events: RasaEvents) -> None:
+    """Half of Rasa's events in a live chat are the agents' own messages (bot events): reading
+    them costs the service's database nothing, and a restart after them loses nothing."""
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        handoff, _ = queue.create_handoff(session, HandoffContext.model_validate(context()),
+                                          "support")
+    events.user("conv-1", "first")
+    consumer = EventConsumer(create_engine(settings.events_url), sessions)
+    assert len(consumer.poll_once().recorded) == 1
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_: statements.append(statement))
+    for said in ("agent one", "agent two"):
+        events.publish("conv-1", {"event": "bot", "text": said, "timestamp": time.time()})
+        assert consumer.poll_once().read == 1
+    assert statements == []
+
+    events.user("conv-1", "second")
+    restarted = EventConsumer(create_engine(settings.events_url), sessions)
+    assert restarted.poll_once().read == 3  # the two bot events again, and the new message
+    assert restarted.poll_once().read == 0
+    with sessions() as session:
+        assert [m.text for m in queue.messages_after(session, handoff.id)] == ["first", "second"]
