@@ -39,8 +39,8 @@ class EventWakeup:
     """`event` is set whenever Rasa wrote events; `active` says whether that can be relied on."""
 
     def __init__(self, events_engine: Engine) -> None:
-        url = events_engine.url.set(drivername="postgresql",
-                                    query={"application_name": APPLICATION_NAME})
+        url = (events_engine.url.set(drivername="postgresql")  # libpq's form, for psycopg
+               .update_query_dict({"application_name": APPLICATION_NAME}))
         self._conninfo = url.render_as_string(hide_password=False)
         self._engine = events_engine
         self.event = asyncio.Event()
