@@ -6,13 +6,15 @@ import asyncio
 import time
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
 
 from handoff import queue
 from handoff.contract import HandoffContext
 from handoff.db import make_engine, make_session_factory
 from handoff.event_consumer import EventConsumer, Recorded
 from handoff.migrate import upgrade
+from handoff.models import Handoff
 from handoff.settings import Settings
 from tests.handoff.support import RasaEvents, context, escalate, make_agent, wait_for
 
@@ -92,21 +94,32 @@ def test_waiting_for_rasas_table_makes_no_failing_queries(settings: Settings) ->
     assert len(recorded) == 1
 
 
-def test_a_caught_up_poll_is_one_query_on_rasas_table(settings: Settings,
-                                                      events: RasaEvents) -> None:
-    """Polled every 50 ms, an idle consumer read its offset from the service's database each
-    time; now it keeps it, and that database sees no query until there is something new."""
+def _service_with_a_handoff(settings: Settings) -> tuple[Engine, sessionmaker, Handoff]:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     with sessions() as session:
         handoff, _ = queue.create_handoff(session, HandoffContext.model_validate(context()),
                                           "support")
-    consumer = EventConsumer(create_engine(settings.events_url), sessions)
-    consumer.poll_once()
+    return engine, sessions, handoff
+
+
+def _statements_on(engine: Engine) -> list[str]:
+    """Every statement the engine runs from now on."""
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute",
                  lambda _conn, _cursor, statement, *_: statements.append(statement))
+    return statements
+
+
+def test_a_caught_up_poll_is_one_query_on_rasas_table(settings: Settings,
+                                                      events: RasaEvents) -> None:
+    """Polled every 50 ms, an idle consumer read its offset from the service's database each
+    time; now it keeps it, and that database sees no query until there is something new."""
+    engine, sessions, handoff = _service_with_a_handoff(settings)
+    consumer = EventConsumer(create_engine(settings.events_url), sessions)
+    consumer.poll_once()
+    statements = _statements_on(engine)
     for _ in range(5):
         assert consumer.poll_once().read == 0
     assert statements == []
@@ -119,18 +132,11 @@ def test_events_without_customer_messages_touch_no_service_table(settings: Setti
                                                                  events: RasaEvents) -> None:
     """Half of Rasa's events in a live chat are the agents' own messages (bot events): reading
     them costs the service's database nothing, and a restart after them loses nothing."""
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        handoff, _ = queue.create_handoff(session, HandoffContext.model_validate(context()),
-                                          "support")
+    engine, sessions, handoff = _service_with_a_handoff(settings)
     events.user("conv-1", "first")
     consumer = EventConsumer(create_engine(settings.events_url), sessions)
     assert len(consumer.poll_once().recorded) == 1
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda _conn, _cursor, statement, *_: statements.append(statement))
+    statements = _statements_on(engine)
     for said in ("agent one", "agent two"):
         events.publish("conv-1", {"event": "bot", "text": said, "timestamp": time.time()})
         assert consumer.poll_once().read == 1
