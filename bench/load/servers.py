@@ -43,7 +43,7 @@ def wait_answering(rasa_url: str, began: float, timeout: float = 600.0) -> float
 
 
 def _tree(pid: int) -> list[int]:
-    """The process and its descendants (the stack's servers run Python under a shell or not)."""
+    """The process and its descendants, so a server that runs child processes counts whole."""
     found, pending = [], [pid]
     while pending:
         current = pending.pop()
