@@ -46,7 +46,7 @@ lint: setup
 
 # REQUIRE_BROWSER: here a missing Chromium fails the browser tests instead of skipping them.
 test: train lint browser
-	$(RASA_VENV)/bin/python -m pytest tests/bot
+	$(RASA_VENV)/bin/python -m pytest tests/bot tests/rasa_runtime
 	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/handoff tests/e2e
 
 clean:

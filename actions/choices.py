@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nlu.text import CHOICE_PREFIX, normalize
+from common.text import CHOICE_PREFIX, normalize
 
 PROBLEMS = {
     "wrong_size": ["size", "small", "big", "large", "tight", "سایز", "اندازه", "کوچک", "بزرگ",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,8 +11,18 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_client import HandoffClient, HandoffUnavailable
-from actions.handoff_context import HANDOFF_INTENT, build_context
-from nlu.text import localize_digits
+from actions.handoff_context import build_context
+from common.plurals import about_minutes
+from common.protocol import (
+    DEFAULT_LANGUAGE,
+    HANDOFF_INTENT,
+    WEB_CHANNEL,
+    opening_time,
+    wait_minutes,
+    widget_custom,
+    widget_status,
+)
+from common.text import localize_digits
 
 logger = logging.getLogger(__name__)
 
@@ -29,40 +37,32 @@ def escalation_reason(tracker: Tracker) -> str:
     return "fallback"
 
 
-def minutes(seconds: float | None) -> int:
-    return max(1, math.ceil((seconds or 0) / 60))
-
-
-def opening_time(iso: str | None) -> str:
-    """'2026-11-24T09:00+03:30' -> '2026-11-24 09:00' (the team's local time)."""
-    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
-
-
 def queued_message(ticket: dict[str, Any], language: str) -> tuple[str, dict[str, str]]:
     """The response that tells the customer their reference and what happens next."""
     values = {"reference": ticket["reference"]}
     if ticket["availability"] == "closed":
-        values["opens"] = opening_time(ticket.get("opens_at"))
+        values["opens"] = localize_digits(opening_time(ticket.get("opens_at")), language)
         response = "utter_handoff_closed"
     elif ticket["availability"] == "no_agents":
         response = "utter_handoff_no_agents"
     else:
-        values |= {"position": str(ticket["position"]),
-                   "minutes": str(minutes(ticket.get("expected_wait_seconds")))}
+        values |= {"position": localize_digits(str(ticket["position"]), language),
+                   "wait": about_minutes(wait_minutes(ticket.get("expected_wait_seconds")),
+                                         language)}
         response = "utter_handoff_queued"
-    return response, {key: localize_digits(value, language) if key != "reference" else value
-                      for key, value in values.items()}
+    return response, values
 
 
-WIDGET_CHANNEL = "socketio"
-
-
-def widget_status(tracker: Tracker, handoff: dict[str, Any]) -> dict[str, Any]:
-    """The request's state for the web widget's status bar, as custom JSON (`data` is what
-    Rasa's socket.io channel emits). Other channels get the text alone."""
-    if tracker.get_latest_input_channel() != WIDGET_CHANNEL:
+def widget_json(tracker: Tracker, ticket: dict[str, Any]) -> dict[str, Any]:
+    """The request's state for the web widget's status bar, as custom JSON beside the text.
+    Other channels get the text alone."""
+    if tracker.get_latest_input_channel() != WEB_CHANNEL:
         return {}
-    return {"json_message": {"data": {"handoff": handoff}}}
+    return {"json_message": widget_custom(handoff=widget_status(
+        reference=ticket["reference"], status=ticket["status"],
+        availability=ticket["availability"], position=ticket["position"],
+        expected_wait_seconds=ticket.get("expected_wait_seconds"), agent=None,
+        opens_at=ticket.get("opens_at")))}
 
 
 async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
@@ -78,10 +78,7 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
     response, values = queued_message(ticket, context["language"])
-    dispatcher.utter_message(response=response, **values, **widget_status(tracker, {
-        "reference": ticket["reference"], "status": ticket["status"],
-        "availability": ticket["availability"], "position": ticket["position"],
-        "expected_wait_seconds": ticket.get("expected_wait_seconds"), "agent": None}))
+    dispatcher.utter_message(response=response, **values, **widget_json(tracker, ticket))
     return [SlotSet("handoff_reference", ticket["reference"]), SlotSet("handoff_offer", None),
             *end_form(tracker), ConversationPaused()]
 
@@ -115,7 +112,7 @@ class ActionHandoffStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = tracker.get_slot("language") or "en"
+        language = tracker.get_slot("language") or DEFAULT_LANGUAGE
         try:
             status = await asyncio.to_thread(HandoffClient.from_env().status, tracker.sender_id)
         except HandoffUnavailable:
@@ -129,6 +126,6 @@ class ActionHandoffStatus(Action):
             dispatcher.utter_message(
                 response="utter_handoff_position", reference=status["reference"],
                 position=localize_digits(str(status["position"]), language),
-                minutes=localize_digits(str(minutes(status["expected_wait_seconds"])), language),
+                wait=about_minutes(wait_minutes(status["expected_wait_seconds"]), language),
             )
         return []

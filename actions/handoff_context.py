@@ -10,10 +10,15 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from nlu.text import is_payload
+from common.protocol import (
+    CONTRACT_VERSION,
+    DEFAULT_LANGUAGE,
+    HANDOFF_INTENT,
+    META_HANDOFF_ID,
+    META_SHOWN,
+)
+from common.text import is_payload
 
-CONTRACT_VERSION = 1
-HANDOFF_INTENT = "human_handoff"
 MAX_TRANSCRIPT = 200
 MAX_INTENTS = 10
 CONTACT_SLOTS = ("name", "email", "phone")
@@ -31,11 +36,11 @@ def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         text = event["text"]
         if kind == "user" and is_payload(text):
             # a button: the agent reads what the customer saw on it, not the machine payload
-            text = (event.get("metadata") or {}).get("shown")
+            text = (event.get("metadata") or {}).get(META_SHOWN)
             if not text:
                 continue
         sender = "customer" if kind == "user" else "bot"
-        if kind == "bot" and (event.get("metadata") or {}).get("handoff_id"):
+        if kind == "bot" and (event.get("metadata") or {}).get(META_HANDOFF_ID):
             sender = "agent"
         entries.append({"sender": sender, "text": text, "timestamp": event.get("timestamp")})
     return entries[-MAX_TRANSCRIPT:]
@@ -86,7 +91,7 @@ def build_context(tracker: Tracker, reason: str) -> dict[str, Any]:
         "version": CONTRACT_VERSION,
         "conversation_id": tracker.sender_id,
         "channel": tracker.get_latest_input_channel() or "unknown",
-        "language": slots.get("language") or "en",
+        "language": slots.get("language") or DEFAULT_LANGUAGE,
         "reason": reason,
         "summary": _summary(intents),
         "contact": _contact(slots),

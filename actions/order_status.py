@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import OrdersUnavailable, order_backend
-from nlu.text import ascii_digits, localize_digits
+from common.text import ascii_digits, localize_digits
 
 
 def order_number_of(tracker: Tracker) -> str | None:

@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_client import HandoffClient, HandoffUnavailable
-from nlu.text import ascii_digits, localize_digits
+from common.text import ascii_digits, localize_digits
 
 logger = logging.getLogger(__name__)
 MAX_COMMENT = 2000

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.choices import PROBLEMS, RESOLUTIONS, choose, match_item
 from actions.escalation import hand_off
 from actions.orders import Order, OrdersUnavailable, order_backend
-from nlu.text import ascii_digits, localize_digits
+from common.text import ascii_digits, localize_digits
 
 
 def _language(tracker: Tracker) -> str:

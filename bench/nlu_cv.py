@@ -21,7 +21,7 @@ import yaml
 
 from bench.nlu_eval import LANGUAGES
 from bench.rasa_cli import rasa
-from nlu.text import normalize
+from common.text import normalize
 from tools.model import ROOT
 
 NLU_DIR = ROOT / "data" / "nlu"

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from common.protocol import STATUS_INTENT
 from handoff.api import agents, bot, console, handoffs, live, pages, teams, widget
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox, Outgoing
@@ -20,8 +21,6 @@ from handoff.notices import CustomerNotices
 from handoff.rasa_client import RasaClient
 from handoff.router import Notice, Router, notice_for
 from handoff.settings import Settings
-
-STATUS_INTENT = "ask_handoff_status"
 
 
 def create_app(settings: Settings) -> FastAPI:

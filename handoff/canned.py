@@ -8,9 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from handoff.contract import Language
-
-LANGUAGES: tuple[Language, ...] = ("en", "fa", "ar", "he")
+from common.protocol import LANGUAGES
 
 
 class CannedResponsesInvalid(ValueError):

@@ -7,9 +7,9 @@ import re
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from common.text import ascii_digits
 from handoff.contract import HandoffContext
 from handoff.models import Contact, ContactIdentity, Conversation
-from nlu.text import ascii_digits
 
 
 def normalize_phone(phone: str) -> str:

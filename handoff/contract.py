@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Language = Literal["en", "fa", "ar", "he"]
+from common.protocol import CONTEXT_SCHEMA, CONTRACT_VERSION, LANGUAGES
+
+Language = Literal[LANGUAGES]
 Reason = Literal["explicit_request", "fallback", "frustration", "business_rule"]
 
 
@@ -31,7 +34,7 @@ class TranscriptEntry(BaseModel):
 class HandoffContext(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal[1]
+    version: Literal[CONTRACT_VERSION]
     conversation_id: str = Field(min_length=1, max_length=255)
     channel: str = Field(min_length=1, max_length=64)
     language: Language
@@ -45,3 +48,17 @@ class HandoffContext(BaseModel):
     priority: int = Field(default=0, ge=0, le=3)
     last_intents: list[IntentScore] = Field(default_factory=list, max_length=50)
     transcript: list[TranscriptEntry] = Field(default_factory=list, max_length=1000)
+
+
+# The contract as JSON Schema (CONTEXT_SCHEMA), for the bot's side, which has neither pydantic 2
+# nor this package: the action server's tests validate build_context() against it.
+
+
+def schema_text() -> str:
+    """The JSON Schema of HandoffContext, as the schema file holds it."""
+    return json.dumps(HandoffContext.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m handoff.contract: rewrite the schema file
+    CONTEXT_SCHEMA.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {CONTEXT_SCHEMA}")

@@ -18,9 +18,15 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
+from common.protocol import (
+    META_AGENT_ID,
+    META_HANDOFF_ID,
+    META_MESSAGE_ID,
+    WEB_CHANNEL,
+    widget_custom,
+)
 from handoff.background import pause
 from handoff.models import Agent, Handoff, Message
-from handoff.notices import WIDGET_CHANNEL
 from handoff.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -29,9 +35,9 @@ logger = logging.getLogger(__name__)
 def widget_message(channel: str, message_id: int, agent_name: str | None) -> dict | None:
     """Who wrote it and its id, beside the text, for the web widget: it labels the message with
     the agent's name and, after a reconnect, asks for the ones it missed (api/widget.py)."""
-    if channel != WIDGET_CHANNEL:
+    if channel != WEB_CHANNEL:
         return None
-    return {"data": {"agent_message": {"id": message_id, "agent": agent_name or ""}}}
+    return widget_custom(agent_message={"id": message_id, "agent": agent_name or ""})
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,8 @@ class Outgoing:
     @property
     def metadata(self) -> dict[str, Any]:
         """Carried by the bot event in the tracker: how a retry finds out it was delivered."""
-        return {"handoff_id": self.handoff_id, "message_id": self.message_id,
-                "agent_id": self.agent_id}
+        return {META_HANDOFF_ID: self.handoff_id, META_MESSAGE_ID: self.message_id,
+                META_AGENT_ID: self.agent_id}
 
 
 @dataclass
@@ -82,7 +88,7 @@ class Outbox:
 
     async def _already_delivered(self, conversation_id: str, message_id: int) -> bool:
         metadata = await self._rasa.bot_metadata(conversation_id)
-        return any(entry.get("message_id") == message_id for entry in metadata)
+        return any(entry.get(META_MESSAGE_ID) == message_id for entry in metadata)
 
     def _claim_pending(self, handoff_id: int) -> list[Outgoing]:
         """The handoff's undelivered agent messages, each with its send attempt recorded in the

@@ -5,23 +5,21 @@ of truth, in en/fa/ar/he), fetched from Rasa's /domain and sent through the cust
 from __future__ import annotations
 
 import logging
-import math
 import re
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handoff.models import Agent, Handoff
+from common import protocol
+from common.plurals import about_minutes
+from common.text import localize_digits
+from handoff.availability import team_availability
+from handoff.models import Agent, Handoff, Team
 from handoff.queue import standing
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.states import Status
-from nlu.text import localize_digits
 
 logger = logging.getLogger(__name__)
-
-
-def wait_minutes(seconds: float) -> int:
-    return max(1, math.ceil(seconds / 60))
 
 
 def pick_text(variants: list[dict[str, Any]], language: str) -> str | None:
@@ -63,33 +61,31 @@ class CustomerNotices:
                 logger.error("domain has no response %s", response)
                 return False
             await self._rasa.send_bot_message(conversation_id, render(template, language, values),
-                                              {"handoff_notice": response},
-                                              widget_custom(status))
+                                              {protocol.META_NOTICE: response},
+                                              protocol.widget_custom(handoff=status)
+                                              if status else None)
         except RasaUnavailable as error:
             logger.warning("notice %s to %s not sent: %s", response, conversation_id, error)
             return False
         return True
 
 
-WIDGET_CHANNEL = "socketio"
-
-
-def widget_custom(status: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Custom JSON as Rasa's socket.io channel emits it (`data` is the payload)."""
-    return {"data": {"handoff": status}} if status else None
-
-
 def widget_status(session: Session, handoff: Handoff) -> dict[str, Any] | None:
     """Where the request stands, for the web widget's status bar; None on other channels,
     which get the text alone."""
-    if handoff.channel != WIDGET_CHANNEL:
+    if handoff.channel != protocol.WEB_CHANNEL:
         return None
     agent = session.get(Agent, handoff.agent_id) if handoff.agent_id is not None else None
     place = standing(session, handoff) if handoff.status != Status.RESOLVED else None
-    return {"reference": handoff.reference, "status": str(handoff.status),
-            "position": place.position if place else None,
-            "expected_wait_seconds": place.expected_wait_seconds if place else None,
-            "agent": agent.name if agent and handoff.status == Status.ASSIGNED else None}
+    availability, opens_at = (team_availability(session.get(Team, handoff.team_id),
+                                                place.agents_online)
+                              if place else (None, None))
+    return protocol.widget_status(
+        reference=handoff.reference, status=str(handoff.status), availability=availability,
+        position=place.position if place else None,
+        expected_wait_seconds=place.expected_wait_seconds if place else None,
+        agent=agent.name if agent and handoff.status == Status.ASSIGNED else None,
+        opens_at=opens_at)
 
 
 def status_notice(session: Session, handoff: Handoff) -> tuple[str, dict[str, Any]]:
@@ -98,7 +94,13 @@ def status_notice(session: Session, handoff: Handoff) -> tuple[str, dict[str, An
         agent = session.get(Agent, handoff.agent_id)
         return "utter_handoff_assigned", {"agent": agent.name if agent else ""}
     place = standing(session, handoff)
+    availability, opens_at = team_availability(session.get(Team, handoff.team_id),
+                                               place.agents_online)
+    if availability == "closed":
+        opens = localize_digits(protocol.opening_time(opens_at), handoff.language)
+        return "utter_handoff_closed", {"reference": handoff.reference, "opens": opens}
     if place.expected_wait_seconds is None:
         return "utter_handoff_no_agents", {"reference": handoff.reference}
+    wait = about_minutes(protocol.wait_minutes(place.expected_wait_seconds), handoff.language)
     return "utter_handoff_position", {"reference": handoff.reference, "position": place.position,
-                                      "minutes": wait_minutes(place.expected_wait_seconds)}
+                                      "wait": wait}

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import httpx
 
+from common.protocol import HANDED_BACK_INTENT
+
 
 class RasaUnavailable(Exception):
     """Rasa did not accept the request."""
@@ -63,7 +65,7 @@ class RasaClient:
                             params={"include_events": "NONE"})
         await self._request(
             "POST", self._conversation(conversation_id, "trigger_intent"),
-            {"name": "EXTERNAL_handoff_resolved"},
+            {"name": HANDED_BACK_INTENT},
             params={"output_channel": "latest", "include_events": "NONE"},
         )
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.protocol import LANGUAGES
 from handoff import business_hours
 from handoff.contract import Language
 
@@ -164,7 +165,7 @@ class AgentCreate(Strict):
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     name: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=8, max_length=200)
-    languages: list[Language] = Field(default_factory=lambda: ["en", "fa", "ar", "he"],
+    languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES),
                                       min_length=1)
     teams: list[str] = Field(default_factory=lambda: ["support"], min_length=1)
     capacity: int = Field(default=3, ge=1, le=50)

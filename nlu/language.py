@@ -12,8 +12,6 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-SUPPORTED = ("en", "fa", "ar", "he")
-
 _PERSIAN_ONLY = frozenset("پچژگکی۰۱۲۳۴۵۶۷۸۹")
 _ARABIC_ONLY = frozenset("يكىةإأؤ٠١٢٣٤٥٦٧٨٩")
 _LINGUA_CODES = {Language.PERSIAN: "fa", Language.ARABIC: "ar"}

@@ -17,8 +17,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.language import SUPPORTED, detect_language
-from nlu.text import is_payload
+from common.protocol import LANGUAGES, META_LANGUAGE
+from common.text import is_payload
+from nlu.language import detect_language
 
 ENTITY = "language"
 
@@ -26,8 +27,8 @@ ENTITY = "language"
 def hinted_language(message: Message) -> str | None:
     """The language the channel says the customer chose, if it is one the bot speaks."""
     metadata = message.get(METADATA) or {}
-    hint = metadata.get("language") if isinstance(metadata, dict) else None
-    return hint if hint in SUPPORTED else None
+    hint = metadata.get(META_LANGUAGE) if isinstance(metadata, dict) else None
+    return hint if hint in LANGUAGES else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

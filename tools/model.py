@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-_INPUTS = ("config.yml", "domain.yml", "data", "nlu")
+_INPUTS = ("config.yml", "domain.yml", "data", "nlu", "common")
 
 
 def _input_files() -> list[Path]:

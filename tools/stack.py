@@ -79,7 +79,7 @@ class StackConfig:
         return {"PGOPTIONS": PG_OPTIONS} | os.environ | load_secrets(self.var_dir) | {
             "RASA_TELEMETRY_ENABLED": "false",
             "SANIC_HOST": "127.0.0.1",  # the action server is only for Rasa
-            # longer than Rasa keeps an idle connection to it (tools/rasa_keepalive.py)
+            # longer than Rasa keeps an idle connection to it (rasa_runtime/fixes/http_keepalive.py)
             "SANIC_KEEP_ALIVE_TIMEOUT": "75",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
@@ -100,7 +100,7 @@ class StackConfig:
             "handoff": [str(APP_PY), "-m", "handoff"],
             "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
-            "rasa": [str(RASA_PY), "-m", "tools.run_rasa", "--model", str(self.model),
+            "rasa": [str(RASA_PY), "-m", "rasa_runtime", "--model", str(self.model),
                      "--port", str(self.rasa_port),
                      "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1")],
         }

@@ -7,13 +7,13 @@ customer's own conversation, so a customer can only ever reach their own handoff
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from handoff import business_hours, queue
+from handoff import queue
+from handoff.availability import team_availability
 from handoff.contract import HandoffContext
 from handoff.dependencies import DbSession, action_server
 from handoff.models import Agent, Handoff, Rating, Team
@@ -30,14 +30,7 @@ def create_handoff(context: HandoffContext, request: Request, session: DbSession
     handoff, created = queue.create_handoff(session, context, settings.default_team)
     team = session.get(Team, handoff.team_id)
     place = queue.standing(session, handoff)
-    now = datetime.now(UTC)
-    if not business_hours.is_open(team.business_hours, team.timezone, now):
-        availability = "closed"
-    elif place.agents_online == 0:
-        availability = "no_agents"
-    else:
-        availability = "open"
-    opens = business_hours.next_opening(team.business_hours, team.timezone, now)
+    availability, opens_at = team_availability(team, place.agents_online)
     if created:
         handoff.notified_position, handoff.notified_at = place.position, time.time()
         session.commit()
@@ -48,7 +41,7 @@ def create_handoff(context: HandoffContext, request: Request, session: DbSession
     return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
                   team=team.name, position=place.position,
                   expected_wait_seconds=place.expected_wait_seconds, availability=availability,
-                  opens_at=opens.isoformat(timespec="minutes") if opens else None,
+                  opens_at=opens_at,
                   created=created)
 
 

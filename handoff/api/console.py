@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from handoff import canned
 from handoff.api.handoffs import assigned_to
+from handoff.contract import Language
 from handoff.dependencies import CurrentAgent, DbSession
 from handoff.models import Agent, AuditEvent, Handoff, agent_teams
 from handoff.rasa_client import RasaUnavailable
@@ -31,7 +32,7 @@ def colleagues(session: DbSession, agent: CurrentAgent) -> list[Agent]:
 
 @router.get("/canned-responses", response_model=list[CannedOut])
 def canned_responses(request: Request, agent: CurrentAgent,
-                     language: str = Query(pattern="^(en|fa|ar|he)$")) -> list[CannedOut]:
+                     language: Language) -> list[CannedOut]:
     try:
         entries = canned.load(request.app.state.settings.canned_responses)
     except (OSError, canned.CannedResponsesInvalid) as error:

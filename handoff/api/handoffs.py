@@ -13,10 +13,10 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select
 
+from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, widget_status
 from handoff import queue
 from handoff.dependencies import CurrentAgent, DbSession
 from handoff.models import Agent, AuditEvent, Handoff, Message, Note, Rating
-from handoff.notices import WIDGET_CHANNEL, widget_custom
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import (
     AuditOut,
@@ -243,10 +243,12 @@ async def resolve(handoff_id: int, request: Request, session: DbSession,
     if not (await request.app.state.outbox.flush(handoff_id)).complete:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, "Rasa has not taken earlier messages yet")
     try:
-        if handoff.channel == WIDGET_CHANNEL:
+        if handoff.channel == WEB_CHANNEL:
             await request.app.state.rasa.send_bot_message(
-                handoff.conversation_id, None, {"handoff_status": "resolved"},
-                widget_custom({"reference": handoff.reference, "status": "resolved"}))
+                handoff.conversation_id, None, {META_HANDOFF_STATUS: "resolved"},
+                widget_custom(handoff=widget_status(
+                    reference=handoff.reference, status="resolved", availability=None,
+                    position=None, expected_wait_seconds=None, agent=None)))
         await request.app.state.rasa.hand_back(handoff.conversation_id)
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -41,8 +42,18 @@ def widget_demo(request: Request) -> str:
     return DEMO_PAGE.format(script="/widget/widget.js", socket=socket)
 
 
+class PublicFiles(StaticFiles):
+    """Files any site may fetch: the widget runs on the customers' own sites, and reads its
+    texts (i18n/*.json) from here. They are public and sent without credentials."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
 def mount(app: FastAPI) -> None:
     """Routes first (the demo page lives under /widget), then the static files."""
     app.include_router(router)
     app.mount("/console", StaticFiles(directory=WEB / "console", html=True), name="console")
-    app.mount("/widget", StaticFiles(directory=WEB / "widget"), name="widget")
+    app.mount("/widget", PublicFiles(directory=WEB / "widget"), name="widget")

@@ -19,9 +19,9 @@ from typing import Any
 from fastapi import APIRouter, Query, WebSocket
 from sqlalchemy import select
 
+from common.protocol import WEB_CHANNEL
 from handoff.api.streams import stream
 from handoff.models import Agent, Handoff, Message
-from handoff.notices import WIDGET_CHANNEL
 from handoff.states import OPEN
 
 router = APIRouter()
@@ -39,7 +39,7 @@ async def widget_live(websocket: WebSocket,
     def open_handoff() -> tuple[int, int | None, int] | None:
         with app.state.sessions() as session:
             handoff = session.scalars(select(Handoff).where(
-                Handoff.conversation_id == conversation_id, Handoff.channel == WIDGET_CHANNEL,
+                Handoff.conversation_id == conversation_id, Handoff.channel == WEB_CHANNEL,
                 Handoff.status.in_([str(s) for s in OPEN])).order_by(Handoff.id.desc())).first()
             return (handoff.team_id, handoff.agent_id, handoff.id) if handoff else None
 
@@ -49,7 +49,7 @@ async def widget_live(websocket: WebSocket,
                 select(Message, Agent.name).join(Handoff, Message.handoff_id == Handoff.id)
                 .outerjoin(Agent, Message.agent_id == Agent.id)
                 .where(Handoff.conversation_id == conversation_id,
-                       Handoff.channel == WIDGET_CHANNEL, Message.sender == "agent",
+                       Handoff.channel == WEB_CHANNEL, Message.sender == "agent",
                        Message.delivered_at.is_not(None), Message.id > after)
                 .order_by(Message.id).limit(MAX_MISSED))
             return [{"id": m.id, "text": m.text, "agent": name or ""} for m, name in rows]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.text import normalize
 from nlu.contact_details import ContactDetailsExtractor
-from nlu.text import normalize
 
 extractor = ContactDetailsExtractor(ContactDetailsExtractor.get_default_config())
 

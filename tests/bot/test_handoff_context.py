@@ -1,9 +1,13 @@
 """The handoff context the escalation action sends: built from a real rasa_sdk Tracker."""
 
+import json
+
+from jsonschema import Draft202012Validator
 from rasa_sdk import Tracker
 
 from actions.escalation import escalation_reason
 from actions.handoff_context import build_context
+from common.protocol import CONTEXT_SCHEMA
 
 
 def _user(text: str, intent: str, confidence: float, ts: float) -> dict:
@@ -64,7 +68,14 @@ def test_the_customer_is_told_what_happens_next_in_their_digits() -> None:
     ticket = {"reference": "K2M9QX", "position": 12, "expected_wait_seconds": 130,
               "availability": "open", "opens_at": None}
     assert queued_message(ticket, "fa") == (
-        "utter_handoff_queued", {"reference": "K2M9QX", "position": "۱۲", "minutes": "۳"})
+        "utter_handoff_queued", {"reference": "K2M9QX", "position": "۱۲", "wait": "حدود ۳ دقیقه"})
+    # the wait takes each language's plural form: Arabic 3-10 and 11-99 differ, Hebrew 1 and 2
+    assert queued_message(ticket, "ar")[1]["wait"] == "حوالي ٣ دقائق"
+    assert queued_message(ticket | {"expected_wait_seconds": 660}, "ar")[1]["wait"] == (
+        "حوالي ١١ دقيقة")
+    assert queued_message(ticket | {"expected_wait_seconds": 30}, "he")[1]["wait"] == "כדקה אחת"
+    assert queued_message(ticket | {"expected_wait_seconds": 100}, "he")[1]["wait"] == "כשתי דקות"
+    assert queued_message(ticket, "en")[1]["wait"] == "about 3 minutes"
     assert queued_message(ticket | {"availability": "no_agents"}, "ar") == (
         "utter_handoff_no_agents", {"reference": "K2M9QX"})
     closed = ticket | {"availability": "closed", "opens_at": "2026-11-28T09:00+03:30"}
@@ -86,3 +97,23 @@ def test_buttons_show_as_the_customer_saw_them_and_rasa_bookkeeping_stays_out() 
     assert [(e["sender"], e["text"]) for e in context["transcript"]] == [
         ("customer", "می‌خواهم با یک کارشناس صحبت کنم")]
     assert context["slots"] == {"language": "fa"}
+
+
+def test_the_context_is_valid_against_the_services_contract() -> None:
+    """build_context() as the service's edge will judge it (common/handoff_context.schema.json,
+    generated from handoff/contract.py)."""
+    schema = json.loads(CONTEXT_SCHEMA.read_text(encoding="utf-8"))
+    validator = Draft202012Validator(schema)
+    events = [
+        {"event": "user", "text": "سفارش ۵۸۲۳۱ کجاست؟", "timestamp": 1.0,
+         "parse_data": {"intent": {"name": "order_status", "confidence": 0.91}}},
+        {"event": "bot", "text": "سفارش ۵۸۲۳۱ ارسال شده است.", "timestamp": 2.0},
+        {"event": "user", "text": "می‌خواهم با یک انسان صحبت کنم", "timestamp": 3.0,
+         "parse_data": {"intent": {"name": "human_handoff", "confidence": 0.97}}},
+    ]
+    slots = {"language": "fa", "order_number": "58231", "email": "a@b.ir", "requested_slot": None}
+    tracker = Tracker("c-1", slots, events[-1]["parse_data"], events, False, None,
+                      {"name": "return_form"}, "action_listen")
+    context = build_context(tracker, reason="explicit_request")
+    assert list(validator.iter_errors(context)) == []
+    assert list(validator.iter_errors(context | {"language": "de"}))  # the schema can say no

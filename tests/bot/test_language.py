@@ -2,8 +2,8 @@
 
 import pytest
 
+from common.text import ascii_digits, localize_digits, normalize
 from nlu.language import detect_language
-from nlu.text import ascii_digits, localize_digits, normalize
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_localize_digits_writes_numbers_the_customers_way(language: str, expecte
 
 
 def test_button_payloads_carry_no_language() -> None:
-    from nlu.text import is_payload
+    from common.text import is_payload
 
     assert is_payload("/affirm") and is_payload("choice:wrong_size")
     assert not is_payload("wrong size") and not is_payload("سایز اشتباه")

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from handoff import canned
+from common.plurals import CATEGORIES
+from handoff import business_hours, canned
 from handoff.settings import DEFAULT_CANNED as CANNED_FILE
 from tests.e2e import domain_texts
 from tests.e2e.browser import chromium, chromium_missing, open_page, screenshot
@@ -236,3 +238,61 @@ def test_english_chat_survives_a_reload_shows_typing_and_keeps_ltr(
     console.get_by_role("button", name="حل و بازگرداندن به ربات").click()
     expect(widget.locator(".sw-rating legend")).to_have_text("How would you rate the help you got?")
     assert widget.script_errors == [] and console.script_errors == []
+
+
+def _closed_hours(now: datetime) -> dict[str, list[list[str]]]:
+    """Weekly hours that exclude `now` (UTC): one hour on the day after tomorrow only."""
+    return {business_hours.DAYS[(now.weekday() + 2) % 7]: [["09:00", "10:00"]]}
+
+
+def test_the_closed_state_survives_the_services_updates_and_plurals_follow_cldr(
+    stack: Any, agent_factory: Callable[..., Agent], browser: Browser
+) -> None:
+    """The widget shows that the team is closed after the escalation (the bot's status) and
+    still after the service's own update ("where is my request?" while paused), which once left
+    `availability` out so that the widget fell back to "no one is online"."""
+    admin = {"Authorization": f"Bearer {stack.config.environment()['HANDOFF_ADMIN_TOKEN']}"}
+    team = f"{stack.config.handoff_url}/api/v1/teams/support"
+    hours = _closed_hours(datetime.now(UTC))
+    assert requests.put(team, json={"name": "support", "timezone": "UTC",
+                                    "business_hours": hours}, headers=admin,
+                        timeout=10).status_code == 200
+    widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo", "en-US")
+    try:
+        expect(widget.locator(".sw-bot").first).to_have_text(domain_texts.text("utter_greet", "en"))
+        widget.get_by_role("button", name="Talk to a person").click()
+        status = widget.get_by_role("status")
+        closed = "We are closed right now."
+        expect(status).to_contain_text(closed)
+        assert widget.evaluate("window.supportWidget.state.status.availability") == "closed"
+
+        answers = widget.locator(".sw-bot")
+        before = answers.count()
+        widget.get_by_label("Your message").fill("where is my request?")
+        widget.keyboard.press("Enter")
+        # the service's notice arrives (the bot is paused, so only the service answers) ...
+        expect(answers).to_have_count(before + 1)
+        told = domain_texts.pattern("utter_handoff_closed", "en").fullmatch(
+            answers.last.inner_text())
+        assert told and told["opens"].endswith(" 09:00")
+        # ... with its own status update, and the widget still says the team is closed
+        assert widget.evaluate("window.supportWidget.state.status.availability") == "closed"
+        expect(status).to_contain_text(closed)
+        screenshot(widget, "widget-en-closed")
+
+        # The browser's plural rules (CLDR, as the widget applies them) are the ones the bot's
+        # texts and the translation files are written for.
+        browser_categories = widget.evaluate(
+            "(langs) => Object.fromEntries(langs.map((l) => [l, "
+            "new Intl.PluralRules(l).resolvedOptions().pluralCategories]))", list(CATEGORIES))
+        assert {lang: set(c) for lang, c in browser_categories.items()} == {
+            lang: set(c) for lang, c in CATEGORIES.items()}
+        assert widget.script_errors == []
+    finally:
+        requests.put(team, json={"name": "support", "timezone": "UTC", "business_hours": None},
+                     headers=admin, timeout=10)
+        # close the request, so that no later test's agent is assigned it
+        janitor = agent_factory(languages=("he",))
+        conversation = session_id(widget)
+        handoff = eventually(lambda: janitor.find(conversation))
+        assert janitor.call("POST", f"/handoffs/{handoff['id']}/abandon").status_code == 200

@@ -1,8 +1,12 @@
 // The agents' console: login, presence, the queue, the live chat and the bot's context.
 // It uses only the service's public API (/api/v1, documented at /docs) and its live feed.
-(function () {
+(async function () {
   "use strict";
+  const LANGUAGES = ["en", "fa", "ar", "he"];
   const RTL = new Set(["fa", "ar", "he"]);
+  // One file of texts per language (i18n/<language>.json).
+  window.ConsoleTexts = Object.fromEntries(await Promise.all(LANGUAGES.map(async (language) =>
+    [language, await (await fetch("i18n/" + language + ".json")).json()])));
   const app = document.getElementById("app");
   const state = {
     token: sessionStorage.getItem("console-token"),

@@ -11,6 +11,7 @@
   const socketUrl = script.dataset.socketUrl || "http://127.0.0.1:5005";
   const serviceUrl = script.dataset.serviceUrl || new URL(script.src).origin;
   const storageKey = "support-widget:" + socketUrl;
+  const LANGUAGES = ["en", "fa", "ar", "he"];
   const RATE_PAYLOAD = "/rate_service";
   const HUMAN_PAYLOAD = "/human_handoff";
 
@@ -50,9 +51,15 @@
 
     get t() { return window.SupportWidgetTexts[this.state.language]; }
 
-    text(key, values) {
+    // A text with a count has one form per plural category of the language (CLDR, as
+    // Intl.PluralRules gives them): Arabic says 1, 2, 3-10 and 11-99 minutes differently.
+    text(key, values, count) {
       const number = new Intl.NumberFormat(this.state.language);
-      return this.t[key].replace(/\{(\w+)\}/g, (_, name) => {
+      let template = this.t[key];
+      if (typeof template === "object") {
+        template = template[new Intl.PluralRules(this.state.language).select(count)] || template.other;
+      }
+      return template.replace(/\{(\w+)\}/g, (_, name) => {
         const value = (values || {})[name];
         return typeof value === "number" ? number.format(value) : (value == null ? "" : value);
       });
@@ -226,8 +233,8 @@
       let line;
       if (status.status === "assigned") line = this.text("assigned", { agent: status.agent });
       else if (status.availability === "closed") line = this.text("closed", status);
-      else if (status.availability === "no_agents" || status.expected_wait_seconds == null) line = this.text("noAgents", status);
-      else line = this.text("queued", { position: status.position, minutes: Math.max(1, Math.ceil(status.expected_wait_seconds / 60)) });
+      else if (status.availability === "no_agents" || status.expected_wait_minutes == null) line = this.text("noAgents", status);
+      else line = this.text("queued", status, status.expected_wait_minutes);
       this.statusBar.append(el("p", { class: "sw-status-line" }, line),
         el("p", { class: "sw-reference" }, this.text("reference", status)));
     }
@@ -307,9 +314,19 @@
     }
   }
 
+  // One file of texts per language (i18n/<language>.json), served with CORS like the script.
+  async function loadTexts() {
+    const texts = await Promise.all(LANGUAGES.map(async (language) => {
+      const response = await fetch(base + "i18n/" + language + ".json");
+      if (!response.ok) throw new Error("cannot load the " + language + " texts");
+      return [language, await response.json()];
+    }));
+    window.SupportWidgetTexts = Object.fromEntries(texts);
+  }
+
   Promise.all([
     load("script", { src: base + "socket.io.min.js" }),
-    load("script", { src: base + "i18n.js" }),
+    loadTexts(),
     load("link", { rel: "stylesheet", href: base + "widget.css" }),
   ]).then(() => { window.supportWidget = new Widget(); })
     .catch((error) => console.error("support widget:", error));

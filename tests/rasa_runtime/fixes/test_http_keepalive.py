@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
-from tools import rasa_keepalive
+from rasa_runtime.fixes import apply_fixes, http_keepalive
 
 
 async def _calls_over_connections(calls: int) -> set[tuple[str, int]]:
@@ -38,12 +38,11 @@ async def _calls_over_connections(calls: int) -> set[tuple[str, int]]:
 
 def test_action_calls_reuse_one_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)  # undone afterwards
-    rasa_keepalive.apply()
+    http_keepalive.apply()
     assert len(asyncio.run(_calls_over_connections(5))) == 1
 
 
 def test_switched_off_rasa_opens_a_connection_per_call(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
-    monkeypatch.setenv("RASA_HTTP_KEEPALIVE", "0")
-    rasa_keepalive.apply()
+    assert apply_fixes({"RASA_HTTP_KEEPALIVE": "0"}, ["http_keepalive"]) == ["http_keepalive"]
     assert len(asyncio.run(_calls_over_connections(5))) == 5

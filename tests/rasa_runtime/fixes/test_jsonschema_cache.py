@@ -10,7 +10,7 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 
-from tools import rasa_jsonschema
+from rasa_runtime.fixes import apply_fixes, jsonschema_cache
 
 VALID = {"events": [SlotSet("order_number", "58231").as_dict(),
                     ActionExecuted("action_listen").as_dict(), UserUttered("hi").as_dict()],
@@ -46,7 +46,7 @@ def test_the_schema_is_checked_once_and_replies_judged_as_before(
 ) -> None:
     rasa_error = _error(INVALID)
     schema_checks.clear()
-    rasa_jsonschema.apply()
+    jsonschema_cache.apply()
     action = RemoteAction("action_order_status", None)
     for _ in range(3):
         assert action._validate_action_result(VALID)
@@ -57,8 +57,7 @@ def test_the_schema_is_checked_once_and_replies_judged_as_before(
 def test_switched_off_rasa_checks_the_schema_on_every_reply(
     schema_checks: list[int], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("RASA_JSONSCHEMA_CACHE", "0")
-    rasa_jsonschema.apply()
+    assert apply_fixes({"RASA_JSONSCHEMA_CACHE": "0"}, ["jsonschema_cache"]) == ["jsonschema_cache"]
     for _ in range(3):
         RemoteAction("action_order_status", None)._validate_action_result(VALID)
     assert len(schema_checks) == 3

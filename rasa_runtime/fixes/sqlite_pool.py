@@ -10,7 +10,6 @@ table while Rasa writes. Other databases (PostgreSQL) are left as Rasa makes the
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 
@@ -23,10 +22,7 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def apply() -> None:
-    """Wrap sqlalchemy.create_engine for SQLite files; call before Rasa creates its stores.
-    RASA_SQLITE_POOL=0 leaves Rasa as it is (to measure the difference: bench/README.md)."""
-    if os.environ.get("RASA_SQLITE_POOL", "1") == "0":
-        return
+    """Wrap sqlalchemy.create_engine for SQLite files; call before Rasa creates its stores."""
     import sqlalchemy
     from sqlalchemy import event, pool
 

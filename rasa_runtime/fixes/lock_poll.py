@@ -20,7 +20,7 @@ def apply(wait_seconds: float | None = None) -> None:
     """Make every LockStore poll at most every `wait_seconds` (RASA_LOCK_WAIT_SECONDS)."""
     from rasa.core.lock_store import LockStore
 
-    wait = wait_seconds or float(os.environ.get("RASA_LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+    wait = wait_seconds or float(os.environ.get("RASA_LOCK_WAIT_SECONDS") or DEFAULT_WAIT_SECONDS)
     original = LockStore._acquire_lock
 
     async def _acquire_lock(self: LockStore, conversation_id: str, ticket: int,

@@ -1,12 +1,15 @@
-"""Starts `rasa run` with the HTTP API on, reading the API token from the environment so that it
-does not show in the process list, with the fixes in tools/ applied (sanic_py311: Sanic on
-Python 3.11; the others: bottlenecks the load benchmark found, bench/README.md)."""
+"""`python -m rasa_runtime --model M` starts `rasa run` with the HTTP API on and the fixes of
+`rasa_runtime.fixes` applied, after checking that the installed Rasa and Sanic are the releases
+they were written for. The API token is read from RASA_AUTH_TOKEN, so it does not show in the
+process list."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+
+from rasa_runtime import versions
 
 
 def rasa_argv(model: str, port: str, interface: str, token: str, endpoints: str) -> list[str]:
@@ -23,31 +26,19 @@ def main() -> None:
     parser.add_argument("--port", default="5005")
     parser.add_argument("--interface", default="127.0.0.1")
     args = parser.parse_args()
+    try:
+        versions.check()
+    except versions.UnsupportedVersion as error:
+        sys.exit(str(error))
     sys.argv = rasa_argv(args.model, args.port, args.interface, os.environ["RASA_AUTH_TOKEN"],
                          os.environ.get("RASA_ENDPOINTS", "endpoints.yml"))
     from rasa.__main__ import main as rasa_main
 
-    from tools import (
-        rasa_event_stream,
-        rasa_gc_freeze,
-        rasa_jsonschema,
-        rasa_keepalive,
-        rasa_lock_wait,
-        rasa_sqlite,
-        rasa_tracker_thread,
-        rasa_turn_limit,
-        sanic_py311,
-    )
+    from rasa_runtime.fixes import apply_fixes
 
-    sanic_py311.apply()
-    rasa_lock_wait.apply()
-    rasa_sqlite.apply()
-    rasa_keepalive.apply()
-    rasa_event_stream.apply()
-    rasa_tracker_thread.apply()
-    rasa_jsonschema.apply()
-    rasa_turn_limit.apply()
-    rasa_gc_freeze.apply()
+    off = apply_fixes(os.environ)
+    if off:
+        print(f"rasa_runtime: fixes switched off: {', '.join(off)}", flush=True)
     rasa_main()
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
 from rasa.core.processor import MessageProcessor
 
-from tools import rasa_turn_limit
+from rasa_runtime.fixes import apply_fixes
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +17,8 @@ def _restore(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(MessageProcessor, "handle_message", MessageProcessor.handle_message)
 
 
-def _send_at_once(count: int, limit: int) -> tuple[int, list[int]]:
+def _send_at_once(monkeypatch: pytest.MonkeyPatch, count: int,
+                  limit: int) -> tuple[int, list[int]]:
     """Send `count` messages at once; the most processed together, and the order of service."""
     busy: list[int] = []
     served: list[int] = []
@@ -32,7 +34,8 @@ def _send_at_once(count: int, limit: int) -> tuple[int, list[int]]:
         return f"reply {message}"
 
     MessageProcessor.handle_message = processing
-    rasa_turn_limit.apply(limit)
+    monkeypatch.setenv("RASA_MAX_CONCURRENT_TURNS", str(limit))
+    apply_fixes(os.environ, ["turn_limit"])  # as the launcher applies it
 
     async def scenario() -> list[str]:
         return await asyncio.gather(*(
@@ -43,12 +46,14 @@ def _send_at_once(count: int, limit: int) -> tuple[int, list[int]]:
     return most, served
 
 
-def test_at_most_the_limit_of_messages_are_processed_at_once() -> None:
-    most, served = _send_at_once(20, limit=4)
+def test_at_most_the_limit_of_messages_are_processed_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    most, served = _send_at_once(monkeypatch, 20, limit=4)
     assert most == 4
     assert served == list(range(20))
 
 
-def test_switched_off_every_message_is_processed_at_once() -> None:
-    most, _ = _send_at_once(20, limit=0)
+def test_switched_off_every_message_is_processed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    most, _ = _send_at_once(monkeypatch, 20, limit=0)
     assert most == 20

@@ -16,7 +16,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tools import rasa_event_stream
+from rasa_runtime.fixes import event_stream_batch
 
 EXPECTED = ["session_started", "action", "user", "bot", "action", "session_started", "user"]
 
@@ -74,7 +74,7 @@ def test_publishes_what_rasa_publishes_without_reading_the_tracker_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rasa_way: tuple[list, list],
 ) -> None:
     monkeypatch.setattr(SQLTrackerStore, "stream_events", SQLTrackerStore.stream_events)
-    rasa_event_stream.apply()
+    event_stream_batch.apply()
     broker = RecordingBroker()
     store = _store(tmp_path, "ours", broker)
     reads: list[str] = []
@@ -95,7 +95,7 @@ def test_the_sql_broker_gets_the_same_rows_in_one_commit_per_save(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rasa_way: tuple[list, list],
 ) -> None:
     monkeypatch.setattr(SQLTrackerStore, "stream_events", SQLTrackerStore.stream_events)
-    rasa_event_stream.apply()
+    event_stream_batch.apply()
     broker = SQLEventBroker(db=str(tmp_path / "ours-events.db"))
     commits: list[int] = []
     sessionmaker = broker.sessionmaker

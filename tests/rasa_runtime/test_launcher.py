@@ -1,11 +1,12 @@
-"""`rasa run` accepts every token tools/stack.py may generate, even one starting with "-"."""
+"""The launcher's `rasa run` accepts every token tools/stack.py may generate, even one starting
+with "-"."""
 
 from __future__ import annotations
 
 import pytest
 from rasa.__main__ import create_argument_parser
 
-from tools.run_rasa import rasa_argv
+from rasa_runtime.__main__ import rasa_argv
 
 
 @pytest.mark.parametrize("token", ["-B6rXyz", "--x", "plain_Token-123"])

@@ -6,13 +6,11 @@ every `POST /conversations/{id}/tracker/events` (each agent message of a handoff
 CPU per call on the one event loop that serves every customer, of which 12.6 ms re-check a schema
 that never changes. Here the checked validator is kept per schema; instances are validated as
 before and invalid ones raise the same `ValidationError` (the best match, as `validate` picks it).
-RASA_JSONSCHEMA_CACHE=0 leaves Rasa as it is (to measure the difference: bench/README.md).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 MAX_SCHEMAS = 64
@@ -20,8 +18,6 @@ MAX_SCHEMAS = 64
 
 def apply() -> None:
     """Replace jsonschema.validate in this process; Rasa looks it up at each call."""
-    if os.environ.get("RASA_JSONSCHEMA_CACHE", "1") == "0":
-        return
     import jsonschema
     from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for

@@ -6,20 +6,16 @@ measured in the handoff load run, 100–330 ms with the event loop stopped, seve
 which is the size of the live-chat p99 tail. `gc.freeze()` once the model is loaded moves them to
 a permanent generation that collections skip, as CPython's docs recommend for servers that load
 everything at start. Objects made later are collected as before.
-RASA_GC_FREEZE=0 leaves Rasa as it is (to measure the difference: bench/README.md).
 """
 
 from __future__ import annotations
 
 import gc
-import os
 from typing import Any
 
 
 def apply() -> None:
     """Freeze what exists once Rasa's server has loaded its agent (the model)."""
-    if os.environ.get("RASA_GC_FREEZE", "1") == "0":
-        return
     from rasa.core import run
 
     load_agent_on_start = run.load_agent_on_start

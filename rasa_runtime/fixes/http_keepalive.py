@@ -8,13 +8,11 @@ connections, dropped after 15 s idle. The server must keep them longer than that
 than a saturated Rasa can take to hand a reply's connection back to the pool: Sanic's default of
 5 s was not (at 128 customers a call went out on a connection the action server had just closed),
 so tools/stack.py gives the action server 75 s (SANIC_KEEP_ALIVE_TIMEOUT, as nginx's default).
-RASA_HTTP_KEEPALIVE=0 leaves Rasa as it is (to measure the difference: bench/README.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from types import TracebackType
 from typing import Any
 
@@ -37,8 +35,6 @@ class _Borrowed:
 
 def apply() -> None:
     """Make every EndpointConfig reuse one pooled session per event loop."""
-    if os.environ.get("RASA_HTTP_KEEPALIVE", "1") == "0":
-        return
     import aiohttp
     from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
     from rasa.utils.endpoints import EndpointConfig

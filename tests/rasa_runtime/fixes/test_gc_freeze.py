@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rasa.core import run
 
-from tools import rasa_gc_freeze
+from rasa_runtime.fixes import apply_fixes, gc_freeze
 
 
 @pytest.fixture(autouse=True)
@@ -28,13 +28,12 @@ def _restore(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_objects_loaded_with_the_agent_are_frozen() -> None:
-    rasa_gc_freeze.apply()
+    gc_freeze.apply()
     assert asyncio.run(run.load_agent_on_start("model", None, None, None, None)) == "agent"
     assert gc.get_freeze_count() > 0
 
 
 def test_switched_off_nothing_is_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RASA_GC_FREEZE", "0")
-    rasa_gc_freeze.apply()
+    assert apply_fixes({"RASA_GC_FREEZE": "0"}, ["gc_freeze"]) == ["gc_freeze"]
     assert asyncio.run(run.load_agent_on_start("model", None, None, None, None)) == "agent"
     assert gc.get_freeze_count() == 0

@@ -8,14 +8,12 @@ agent sends, and a long handoff chat made it grow with each message. Here the SQ
 the stored events with the same query its own `save` uses, so the same events are published. The
 SQL event broker then wrote each event in a transaction of its own (five commits for a typical
 turn); here a save's events go in one, as the same rows.
-RASA_EVENT_STREAM_BATCH=0 leaves Rasa as it is (to measure the difference: bench/README.md).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
 
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -49,5 +47,4 @@ async def _stream_events(self: SQLTrackerStore, tracker: DialogueStateTracker) -
 
 def apply() -> None:
     """Replace SQLTrackerStore.stream_events; call before Rasa saves its first tracker."""
-    if os.environ.get("RASA_EVENT_STREAM_BATCH", "1") != "0":
-        SQLTrackerStore.stream_events = _stream_events
+    SQLTrackerStore.stream_events = _stream_events

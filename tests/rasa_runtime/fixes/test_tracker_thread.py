@@ -20,7 +20,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 
-from tools import rasa_tracker_thread
+from rasa_runtime.fixes import tracker_thread
 
 SLOW_QUERY = 0.05
 
@@ -37,7 +37,7 @@ class RecordingBroker(EventBroker):
 def patched(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("_retrieve", "save", "keys"):
         monkeypatch.setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, name))
-    rasa_tracker_thread.apply()
+    tracker_thread.apply()
 
 
 def _tracker(sender_id: str) -> DialogueStateTracker:

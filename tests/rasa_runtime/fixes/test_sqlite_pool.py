@@ -1,4 +1,4 @@
-"""Rasa's SQLite stores get a connection pool and WAL (tools/rasa_sqlite.py)."""
+"""Rasa's SQLite stores get a connection pool and WAL (rasa_runtime/fixes/sqlite_pool.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 import sqlalchemy
 from sqlalchemy import pool, text
 
-from tools import rasa_sqlite
+from rasa_runtime.fixes import sqlite_pool
 
 
 def test_sqlite_files_are_pooled_and_in_wal_mode(tmp_path: Path) -> None:
-    rasa_sqlite.apply()
+    sqlite_pool.apply()
     from rasa.core.brokers.sql import SQLEventBroker
 
     broker = SQLEventBroker(db=str(tmp_path / "events.db"))

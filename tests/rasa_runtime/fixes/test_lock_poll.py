@@ -8,13 +8,13 @@ import pytest
 from rasa.core import lock_store
 from rasa.core.lock_store import InMemoryLockStore
 
-from tools import rasa_lock_wait
+from rasa_runtime.fixes import lock_poll
 
 
 def test_a_waiting_request_polls_the_lock_at_the_short_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rasa_lock_wait.apply(0.02)
+    lock_poll.apply(0.02)
     store = InMemoryLockStore()
     naps: list[float] = []
     real_sleep = asyncio.sleep

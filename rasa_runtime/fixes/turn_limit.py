@@ -8,7 +8,7 @@ arrived meanwhile: at 32 customers an order lookup took four times as long as a 
 most RASA_MAX_CONCURRENT_TURNS (default 4) messages being processed and the others waiting for a
 place in order, an await costs a few blocks instead of a whole queue; the order of service and
 the throughput stay as they were. The limit is taken inside the conversation's lock, so a message
-holding a place never waits for one that is waiting for a place. 0 switches it off.
+holding a place never waits for one that is waiting for a place.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ DEFAULT_LIMIT = 4
 
 
 def apply(limit: int | None = None) -> None:
-    """Wrap MessageProcessor.handle_message in a semaphore (one per event loop)."""
+    """Wrap MessageProcessor.handle_message in a semaphore (one per event loop) of `limit`
+    places (RASA_MAX_CONCURRENT_TURNS, default 4)."""
     limit = int(os.environ.get("RASA_MAX_CONCURRENT_TURNS", DEFAULT_LIMIT)) if limit is None \
         else limit
-    if limit <= 0:
-        return
     from rasa.core.processor import MessageProcessor
 
     original = MessageProcessor.handle_message

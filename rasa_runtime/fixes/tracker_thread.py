@@ -12,14 +12,13 @@ One thread, not a pool: database work stays one call after another, in the order
 it, as on the loop. So the SQL event broker's ids are still committed in increasing order, and
 the handoff service, which reads that table by id, cannot skip an event that commits late.
 A store whose broker is not the SQL broker (Kafka, RabbitMQ: their clients live on Rasa's loop)
-is left on the loop. RASA_TRACKER_THREAD=0 leaves Rasa as it is.
+is left on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -58,7 +57,5 @@ def off_the_loop(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable
 
 def apply() -> None:
     """Move SQLTrackerStore's reads and saves to the worker; call before Rasa loads a store."""
-    if os.environ.get("RASA_TRACKER_THREAD", "1") == "0":
-        return
     for name in ("_retrieve", "save", "keys"):
         setattr(SQLTrackerStore, name, off_the_loop(getattr(SQLTrackerStore, name)))

@@ -1,0 +1,70 @@
+"""The names and payloads the bot's side and the handoff service exchange, written once.
+
+Languages, Rasa's channel name of the web widget, the intents the service triggers or reads, the
+keys of bot-message metadata, how a wait is rounded into minutes, and the web widget's status
+payload (the custom JSON beside a text on the socket.io channel).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+# The handoff context the action server sends (handoff/contract.py); its JSON Schema, generated
+# from that contract with `python -m handoff.contract`, lies beside this module.
+CONTRACT_VERSION = 1
+CONTEXT_SCHEMA = Path(__file__).with_name("handoff_context.schema.json")
+
+LANGUAGES = ("en", "fa", "ar", "he")
+RIGHT_TO_LEFT = frozenset({"fa", "ar", "he"})
+DEFAULT_LANGUAGE = "en"
+
+# Rasa's input channel of the web widget; only it receives the custom JSON below.
+WEB_CHANNEL = "socketio"
+
+HANDOFF_INTENT = "human_handoff"  # the customer asks for a person
+STATUS_INTENT = "ask_handoff_status"  # "where is my request?"
+HANDED_BACK_INTENT = "EXTERNAL_handoff_resolved"  # the service hands the chat back to the bot
+
+# Keys of a bot message's metadata in the Rasa tracker, and of a customer message's from a channel.
+META_HANDOFF_ID = "handoff_id"  # written by an agent (the message came from the handoff service)
+META_MESSAGE_ID = "message_id"  # the service's id of that agent message
+META_AGENT_ID = "agent_id"
+META_NOTICE = "handoff_notice"  # the response the service sent as a status notice
+META_HANDOFF_STATUS = "handoff_status"
+META_LANGUAGE = "language"  # the language the customer chose in the widget
+META_SHOWN = "shown"  # what a button the customer pressed said
+
+Availability = Literal["open", "no_agents", "closed"]
+
+
+def wait_minutes(seconds: float | None) -> int:
+    """A wait as customers are told it: whole minutes, rounded up, at least one."""
+    return max(1, math.ceil((seconds or 0) / 60))
+
+
+def opening_time(iso: str | None) -> str:
+    """'2026-11-24T09:00+03:30' -> '2026-11-24 09:00' (the team's local time)."""
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
+
+
+def widget_status(*, reference: str, status: str, availability: Availability | None,
+                  position: int | None, expected_wait_seconds: float | None,
+                  agent: str | None, opens_at: str | None = None) -> dict[str, Any]:
+    """Where the request stands, for the widget's status bar. Every sender fills every field,
+    so a later update never loses what an earlier one said (that the team is closed, say)."""
+    return {
+        "reference": reference, "status": status, "availability": availability,
+        "position": position, "expected_wait_seconds": expected_wait_seconds,
+        "expected_wait_minutes": (wait_minutes(expected_wait_seconds)
+                                  if expected_wait_seconds is not None else None),
+        "agent": agent, "opens_at": opens_at,
+    }
+
+
+def widget_custom(**payload: dict[str, Any]) -> dict[str, Any]:
+    """The custom JSON as Rasa's socket.io channel emits it: `data` is what the widget gets,
+    e.g. `widget_custom(handoff=status)` or `widget_custom(agent_message={...})`."""
+    return {"data": payload}
