@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, limits, and the background workers' lifecycle."""
+"""The FastAPI application: routes, limits, error mapping, and the background workers' lifecycle."""
 
 from __future__ import annotations
 
@@ -6,81 +6,66 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
 
-from common.protocol import STATUS_INTENT
 from handoff.api import agents, bot, console, handoffs, live, pages, teams, widget
-from handoff.db import make_engine, make_session_factory
-from handoff.delivery import Outbox, Outgoing
 from handoff.event_consumer import EventConsumer, Recorded
 from handoff.event_wakeup import EventWakeup
-from handoff.hub import Hub
+from handoff.events import Event, Kind
 from handoff.migrate import upgrade
-from handoff.models import Handoff
-from handoff.notices import CustomerNotices
-from handoff.rasa_client import RasaClient
-from handoff.router import Notice, Router, notice_for
+from handoff.queue import HandoffConflict
+from handoff.services import Services, make_services
 from handoff.settings import Settings
+
+# The API's routers, in the order they are mounted (the pages last: they hold the static files).
+ROUTES = (agents, teams, bot, handoffs, console, live, widget)
+
+
+def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The event consumer (customers' messages), the outbox (agents' messages) and the
+    assigner, plus on PostgreSQL the listener for Rasa's event table's notifications."""
+    settings = services.settings
+
+    async def customer_wrote(recorded: list[Recorded]) -> None:
+        for item in recorded:
+            services.events.emit(Event(Kind.MESSAGE_CREATED, item.handoff_id, item.team_id,
+                                       item.agent_id, {"message_id": item.message_id,
+                                                       "sender": "customer",
+                                                       "intent": item.intent}))
+
+    postgres = services.events_engine.dialect.name == "postgresql"
+    wakeup = EventWakeup(services.events_engine) if postgres else None
+    consumer = EventConsumer(services.events_engine, services.sessions, wakeup=wakeup)
+    coroutines = [
+        consumer.run(settings.poll_interval, stop, customer_wrote,
+                     settings.notified_poll_interval),
+        services.outbox.run(2.0, stop),
+        services.assigner.run(stop),
+    ]
+    if wakeup is not None:
+        coroutines.append(wakeup.run(stop))
+    return [asyncio.create_task(coroutine) for coroutine in coroutines]
 
 
 def create_app(settings: Settings) -> FastAPI:
-    engine = make_engine(settings.database_url)
-    events_engine = make_engine(settings.events_url)
-    sessions = make_session_factory(engine)
-    hub = Hub()
-
-    def delivered(message: Outgoing) -> None:
-        hub.publish("message.delivered", team_id=message.team_id, agent_id=message.agent_id,
-                    handoff_id=message.handoff_id, message_id=message.message_id)
+    services = make_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, settings.database_url)
-        hub.bind(asyncio.get_running_loop())
-        rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-        notices = CustomerNotices(rasa)
-        router = Router(sessions, settings, hub, notices)
-        app.state.rasa, app.state.router = rasa, router
-        app.state.outbox = Outbox(sessions, rasa, delivered)
-
-        def announce(recorded: list[Recorded]) -> list[Notice]:
-            """Agents see each message live; status questions get their answer prepared."""
-            asked = []
-            with sessions() as session:
-                for item in recorded:
-                    handoff = session.get(Handoff, item.handoff_id)
-                    hub.publish("message.created", team_id=handoff.team_id,
-                                agent_id=handoff.agent_id, handoff_id=handoff.id,
-                                message_id=item.message_id, sender="customer")
-                    if item.intent == STATUS_INTENT:
-                        asked.append(notice_for(session, handoff))
-            return asked
-
-        async def customer_wrote(recorded: list[Recorded]) -> None:
-            """"Where is my request?" during a handoff is answered by the service itself."""
-            for notice in await asyncio.to_thread(announce, recorded):
-                await notices.send(notice.conversation_id, notice.language, notice.response,
-                                   status=notice.status, **notice.values)
-
+        loop = asyncio.get_running_loop()
+        services.hub.bind(loop)
+        services.announcer.bind(loop)
         stop = asyncio.Event()
-        postgres = events_engine.dialect.name == "postgresql"
-        wakeup = EventWakeup(events_engine) if postgres else None
-        consumer = EventConsumer(events_engine, sessions, wakeup=wakeup)
-        tasks = [
-            asyncio.create_task(consumer.run(settings.poll_interval, stop, customer_wrote,
-                                             settings.notified_poll_interval)),
-            asyncio.create_task(app.state.outbox.run(2.0, stop)),
-            asyncio.create_task(router.run(stop)),
-        ]
-        if wakeup is not None:
-            tasks.append(asyncio.create_task(wakeup.run(stop)))
+        tasks = _workers(services, stop)
         yield
         stop.set()
-        router.wake.set()
+        services.assigner.wake.set()
         await asyncio.gather(*tasks)
-        await rasa.aclose()
-        engine.dispose()
-        events_engine.dispose()
+        await services.rasa.aclose()
+        services.engine.dispose()
+        services.events_engine.dispose()
 
     app = FastAPI(
         title="Handoff service",
@@ -91,15 +76,18 @@ def create_app(settings: Settings) -> FastAPI:
         # Content-Length is held to it too (413)
         max_body_size=settings.max_body_bytes,
     )
-    app.state.settings = settings
-    app.state.sessions = sessions
-    app.state.hub = hub
+    app.state.services = services
+
+    @app.exception_handler(HandoffConflict)
+    async def conflict(request: Request, error: HandoffConflict) -> JSONResponse:
+        """A handoff not in a state that allows the operation (claimed already, resolved...)."""
+        return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (agents, teams, bot, handoffs, console, live, widget):
-        app.include_router(module.router)
+    for module in ROUTES:
+        app.include_router(module.routes)
     pages.mount(app)
     return app

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the database session and the three kinds of callers."""
+"""FastAPI dependencies: the service's parts, the database session, and the three kinds of
+callers. HTTP endpoints and WebSockets alike get them from the connection's app."""
 
 from __future__ import annotations
 
@@ -6,12 +7,19 @@ import time
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, sessionmaker
+from starlette.requests import HTTPConnection
 
+from handoff.assigner import Assigner
+from handoff.delivery import Outbox
+from handoff.events import Dispatcher
+from handoff.hub import Hub
 from handoff.models import Agent
+from handoff.rasa_client import RasaClient
 from handoff.security import agent_id_from_token, secret_matches
+from handoff.services import Services
 from handoff.settings import Settings
 
 SEEN_RESOLUTION_SECONDS = 10.0
@@ -24,17 +32,54 @@ def _unauthorized(detail: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+def get_services(connection: HTTPConnection) -> Services:
+    return connection.app.state.services
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+AppServices = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: AppServices) -> Settings:
+    return services.settings
+
+
+def get_sessions(services: AppServices) -> sessionmaker:
+    return services.sessions
+
+
+def get_session(services: AppServices) -> Iterator[Session]:
+    with services.sessions() as session:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+def get_events(services: AppServices) -> Dispatcher:
+    return services.events
+
+
+def get_hub(services: AppServices) -> Hub:
+    return services.hub
+
+
+def get_assigner(services: AppServices) -> Assigner:
+    return services.assigner
+
+
+def get_outbox(services: AppServices) -> Outbox:
+    return services.outbox
+
+
+def get_rasa(services: AppServices) -> RasaClient:
+    return services.rasa
+
+
 AppSettings = Annotated[Settings, Depends(get_settings)]
+Sessions = Annotated[sessionmaker, Depends(get_sessions)]
+DbSession = Annotated[Session, Depends(get_session)]
+Events = Annotated[Dispatcher, Depends(get_events)]
+LiveHub = Annotated[Hub, Depends(get_hub)]
+AssignerDep = Annotated[Assigner, Depends(get_assigner)]
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+Rasa = Annotated[RasaClient, Depends(get_rasa)]
 
 
 def agent_for_token(session: Session, token: str, settings: Settings) -> Agent | None:

@@ -60,6 +60,8 @@ class Recorded:
     handoff_id: int
     message_id: int
     intent: str | None
+    team_id: int
+    agent_id: int | None
 
 
 @dataclass
@@ -110,7 +112,7 @@ class EventConsumer:
         with self._sessions() as session:
             handoffs = (_open_handoffs(session, {sender for _, sender, _ in messages})
                         if messages else {})
-            stored: list[tuple[Message, str | None]] = []
+            stored: list[tuple[Message, str | None, Handoff]] = []
             for event_id, sender, event in messages:
                 handoff = handoffs.get(sender)
                 timestamp = float(event.get("timestamp") or 0)
@@ -120,13 +122,14 @@ class EventConsumer:
                                   source_event_id=event_id, created_at=timestamp)
                 session.add(message)
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                stored.append((message, intent))
+                stored.append((message, intent, handoff))
             session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
             session.commit()
         self._offset = rows[-1].id
         self._offset_due = time.monotonic() + OFFSET_SAVE_SECONDS
         return Batch(len(rows),
-                     [Recorded(m.handoff_id, m.id, intent) for m, intent in stored])
+                     [Recorded(m.handoff_id, m.id, intent, h.team_id, h.agent_id)
+                      for m, intent, h in stored])
 
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying

@@ -4,11 +4,13 @@ of truth, in en/fa/ar/he), fetched from Rasa's /domain and sent through the cust
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from common import protocol
 from common.plurals import about_minutes
@@ -68,6 +70,54 @@ class CustomerNotices:
             logger.warning("notice %s to %s not sent: %s", response, conversation_id, error)
             return False
         return True
+
+    async def tell(self, notice: Notice) -> bool:
+        return await self.send(notice.conversation_id, notice.language, notice.response,
+                               status=notice.status, **notice.values)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one customer is to be told, read out of its database session."""
+
+    conversation_id: str
+    language: str
+    response: str
+    values: dict[str, Any]
+    status: dict[str, Any] | None = None
+
+
+def notice_for(session: Session, handoff: Handoff) -> Notice:
+    response, values = status_notice(session, handoff)
+    return Notice(handoff.conversation_id, handoff.language, response, values,
+                  widget_status(session, handoff))
+
+
+class Announcer:
+    """Tells a customer where their request stands now (who took it, their place); callable
+    from any thread, once `bind` has given it the service's event loop."""
+
+    def __init__(self, sessions: sessionmaker, notices: CustomerNotices) -> None:
+        self._sessions = sessions
+        self._notices = notices
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def announce(self, handoff_id: int) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self._announce(handoff_id), self._loop)
+
+    async def _announce(self, handoff_id: int) -> None:
+        def load() -> Notice | None:
+            with self._sessions() as session:
+                handoff = session.get(Handoff, handoff_id)
+                return notice_for(session, handoff) if handoff else None
+
+        notice = await asyncio.to_thread(load)
+        if notice is not None:
+            await self._notices.tell(notice)
 
 
 def widget_status(session: Session, handoff: Handoff) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handoff import routing
+from handoff import routing_policy
 from handoff.contacts import conversation_for
 from handoff.contract import HandoffContext
 from handoff.models import Agent, AuditEvent, Conversation, Handoff, Message, Team
@@ -95,23 +95,23 @@ def create_handoff(session: Session, context: HandoffContext,
     return handoff, True
 
 
-def waiting_view(handoff: Handoff) -> routing.Waiting:
-    return routing.Waiting(handoff.id, handoff.team_id, handoff.language, handoff.priority,
+def waiting_view(handoff: Handoff) -> routing_policy.Waiting:
+    return routing_policy.Waiting(handoff.id, handoff.team_id, handoff.language, handoff.priority,
                            handoff.created_at)
 
 
 def waiting_handoffs(session: Session, team_id: int | None = None,
-                     language: str | None = None) -> list[routing.Waiting]:
+                     language: str | None = None) -> list[routing_policy.Waiting]:
     query = select(Handoff.id, Handoff.team_id, Handoff.language, Handoff.priority,
                    Handoff.created_at).where(Handoff.status.in_([str(s) for s in WAITING]))
     if team_id is not None:
         query = query.where(Handoff.team_id == team_id)
     if language is not None:
         query = query.where(Handoff.language == language)
-    return [routing.Waiting(*row) for row in session.execute(query)]
+    return [routing_policy.Waiting(*row) for row in session.execute(query)]
 
 
-def agent_loads(session: Session, now: float | None = None) -> list[routing.AgentLoad]:
+def agent_loads(session: Session, now: float | None = None) -> list[routing_policy.AgentLoad]:
     """Every agent with their teams, languages and how many chats they have now."""
     active = dict(session.execute(
         select(Handoff.agent_id, func.count())
@@ -119,7 +119,7 @@ def agent_loads(session: Session, now: float | None = None) -> list[routing.Agen
         .group_by(Handoff.agent_id)
     ).all())
     return [
-        routing.AgentLoad(
+        routing_policy.AgentLoad(
             id=agent.id, team_ids=frozenset(agent.team_ids), languages=frozenset(agent.languages),
             capacity=agent.capacity, active=active.get(agent.id, 0),
             online=agent.presence == "online", idle_since=agent.last_seen_at,
@@ -151,12 +151,12 @@ def standing(session: Session, handoff: Handoff) -> Standing:
     if handoff.status not in WAITING:
         return Standing(0, None, 0)
     item = waiting_view(handoff)
-    position = routing.position_in_queue(
+    position = routing_policy.position_in_queue(
         item, waiting_handoffs(session, handoff.team_id, handoff.language))
     serving = [agent for agent in agent_loads(session)
                if agent.online and item.team_id in agent.team_ids
                and item.language in agent.languages]
-    wait = routing.expected_wait_seconds(
+    wait = routing_policy.expected_wait_seconds(
         position, recent_handle_seconds(session, handoff.team_id),
         sum(agent.capacity for agent in serving),
     ) if serving else None

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff import queue
-from handoff.dependencies import AppSettings, CurrentAgent, DbSession, admin
+from handoff.dependencies import AppSettings, AssignerDep, CurrentAgent, DbSession, Events, admin
+from handoff.events import Event, Kind
 from handoff.models import Agent, Team
 from handoff.schemas import AgentCreate, AgentOut, AgentUpdate, Login, PresenceIn, TokenOut
 from handoff.security import hash_password, issue_token, verify_password
 
-router = APIRouter(prefix="/api/v1", tags=["agents"])
+routes = APIRouter(prefix="/api/v1", tags=["agents"])
 
 
 def _teams(session: Session, names: list[str]) -> list[Team]:
     return [queue.team_named(session, name) for name in dict.fromkeys(names)]
 
 
-@router.post("/agents", response_model=AgentOut, status_code=201, dependencies=[Depends(admin)])
+@routes.post("/agents", response_model=AgentOut, status_code=201, dependencies=[Depends(admin)])
 def create_agent(body: AgentCreate, session: DbSession) -> Agent:
     agent = Agent(email=body.email.lower(), name=body.name, capacity=body.capacity,
                   password_hash=hash_password(body.password), languages=list(body.languages),
@@ -36,7 +37,7 @@ def create_agent(body: AgentCreate, session: DbSession) -> Agent:
     return agent
 
 
-@router.patch("/agents/{agent_id}", response_model=AgentOut, dependencies=[Depends(admin)])
+@routes.patch("/agents/{agent_id}", response_model=AgentOut, dependencies=[Depends(admin)])
 def update_agent(agent_id: int, body: AgentUpdate, session: DbSession) -> Agent:
     agent = session.get(Agent, agent_id)
     if agent is None:
@@ -51,7 +52,7 @@ def update_agent(agent_id: int, body: AgentUpdate, session: DbSession) -> Agent:
     return agent
 
 
-@router.post("/auth/login", response_model=TokenOut)
+@routes.post("/auth/login", response_model=TokenOut)
 def login(body: Login, session: DbSession, settings: AppSettings) -> TokenOut:
     agent = session.scalars(select(Agent).where(Agent.email == body.email.lower())).first()
     if agent is None or not verify_password(agent.password_hash, body.password):
@@ -60,20 +61,19 @@ def login(body: Login, session: DbSession, settings: AppSettings) -> TokenOut:
     return TokenOut(access_token=token, expires_at=expires)
 
 
-@router.get("/agents/me", response_model=AgentOut)
+@routes.get("/agents/me", response_model=AgentOut)
 def me(agent: CurrentAgent) -> Agent:
     return agent
 
 
-@router.put("/agents/me/presence", response_model=AgentOut)
-async def set_presence(body: PresenceIn, request: Request, session: DbSession,
-                       agent: CurrentAgent) -> Agent:
+@routes.put("/agents/me/presence", response_model=AgentOut)
+async def set_presence(body: PresenceIn, session: DbSession, agent: CurrentAgent,
+                       events: Events, assigner: AssignerDep) -> Agent:
     """Online agents get handoffs assigned; going offline hands their chats back to the queue."""
     agent.presence = body.presence
     agent.last_seen_at = time.time()
     await run_in_threadpool(session.commit)
-    request.app.state.hub.publish("agent.presence", agent_id=agent.id, presence=body.presence)
     if body.presence == "offline":
-        await request.app.state.router.release(agent.id, "agent went offline")
-    request.app.state.router.wake.set()
+        await assigner.release(agent.id, "agent went offline")
+    events.emit(Event(Kind.AGENT_PRESENCE, agent_id=agent.id, data={"presence": body.presence}))
     return agent

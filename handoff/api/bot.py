@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handoff import queue
 from handoff.availability import team_availability
 from handoff.contract import HandoffContext
-from handoff.dependencies import DbSession, action_server
+from handoff.dependencies import AppSettings, DbSession, Events, action_server
+from handoff.events import Event, Kind
 from handoff.models import Agent, Handoff, Rating, Team
 from handoff.schemas import CustomerStatus, RatingIn, RatingOut, Ticket
 from handoff.states import Status
 
-router = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_server)])
+routes = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_server)])
 
 
-@router.post("/handoffs", response_model=Ticket)
-def create_handoff(context: HandoffContext, request: Request, session: DbSession) -> Ticket:
+@routes.post("/handoffs", response_model=Ticket)
+def create_handoff(context: HandoffContext, session: DbSession, settings: AppSettings,
+                   events: Events) -> Ticket:
     """Queue a handoff. Asking again while one is open returns the open one."""
-    settings = request.app.state.settings
     handoff, created = queue.create_handoff(session, context, settings.default_team)
     team = session.get(Team, handoff.team_id)
     place = queue.standing(session, handoff)
@@ -34,10 +35,8 @@ def create_handoff(context: HandoffContext, request: Request, session: DbSession
     if created:
         handoff.notified_position, handoff.notified_at = place.position, time.time()
         session.commit()
-        request.app.state.hub.publish("handoff.created", team_id=handoff.team_id,
-                                      handoff_id=handoff.id,
-                                      conversation_id=handoff.conversation_id)
-        request.app.state.router.wake.set()
+        events.emit(Event(Kind.HANDOFF_CREATED, handoff.id, handoff.team_id,
+                          data={"conversation_id": handoff.conversation_id}))
     return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
                   team=team.name, position=place.position,
                   expected_wait_seconds=place.expected_wait_seconds, availability=availability,
@@ -53,7 +52,7 @@ def _latest(session: DbSession, conversation_id: str) -> Handoff:
     return handoff
 
 
-@router.get("/conversations/{conversation_id}/handoff", response_model=CustomerStatus)
+@routes.get("/conversations/{conversation_id}/handoff", response_model=CustomerStatus)
 def conversation_status(conversation_id: str, session: DbSession) -> CustomerStatus:
     handoff = _latest(session, conversation_id)
     place = queue.standing(session, handoff)
@@ -64,8 +63,8 @@ def conversation_status(conversation_id: str, session: DbSession) -> CustomerSta
                           agent_name=agent.name if agent else None)
 
 
-@router.post("/conversations/{conversation_id}/rating", response_model=RatingOut, status_code=201)
-def rate(conversation_id: str, body: RatingIn, request: Request, session: DbSession) -> Rating:
+@routes.post("/conversations/{conversation_id}/rating", response_model=RatingOut, status_code=201)
+def rate(conversation_id: str, body: RatingIn, session: DbSession, events: Events) -> Rating:
     """The customer's rating of their latest resolved handoff; it can be given once."""
     handoff = _latest(session, conversation_id)
     if handoff.status != Status.RESOLVED:
@@ -77,7 +76,6 @@ def rate(conversation_id: str, body: RatingIn, request: Request, session: DbSess
         session.commit()
     except IntegrityError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, "this handoff is rated already") from error
-    request.app.state.hub.publish("handoff.rated", team_id=handoff.team_id,
-                                  agent_id=handoff.agent_id, handoff_id=handoff.id,
-                                  score=body.score)
+    events.emit(Event(Kind.HANDOFF_RATED, handoff.id, handoff.team_id, handoff.agent_id,
+                      {"score": body.score}))
     return rating

@@ -6,23 +6,24 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from handoff import canned
 from handoff.api.handoffs import assigned_to
 from handoff.contract import Language
-from handoff.dependencies import CurrentAgent, DbSession
+from handoff.dependencies import AppSettings, CurrentAgent, DbSession, Events, Rasa
+from handoff.events import Event, Kind
 from handoff.models import Agent, AuditEvent, Handoff, agent_teams
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import CannedOut, Colleague, SlotCorrection
 from handoff.slot_values import InvalidSlot, checked_value
 
-router = APIRouter(prefix="/api/v1", tags=["console"])
+routes = APIRouter(prefix="/api/v1", tags=["console"])
 
 
-@router.get("/agents", response_model=list[Colleague])
+@routes.get("/agents", response_model=list[Colleague])
 def colleagues(session: DbSession, agent: CurrentAgent) -> list[Agent]:
     """The agents of your teams (to transfer a chat to)."""
     teammates = select(agent_teams.c.agent_id).where(agent_teams.c.team_id.in_(agent.team_ids))
@@ -30,25 +31,24 @@ def colleagues(session: DbSession, agent: CurrentAgent) -> list[Agent]:
     return list(session.scalars(query))
 
 
-@router.get("/canned-responses", response_model=list[CannedOut])
-def canned_responses(request: Request, agent: CurrentAgent,
+@routes.get("/canned-responses", response_model=list[CannedOut])
+def canned_responses(settings: AppSettings, agent: CurrentAgent,
                      language: Language) -> list[CannedOut]:
     try:
-        entries = canned.load(request.app.state.settings.canned_responses)
+        entries = canned.load(settings.canned_responses)
     except (OSError, canned.CannedResponsesInvalid) as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
     return [CannedOut(key=entry.key, language=language, text=entry.texts[language])
             for entry in entries]
 
 
-@router.put("/handoffs/{handoff_id}/slots/{name}", response_model=dict[str, Any])
-async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, request: Request,
-                       session: DbSession, agent: CurrentAgent) -> dict[str, Any]:
+@routes.put("/handoffs/{handoff_id}/slots/{name}", response_model=dict[str, Any])
+async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, session: DbSession,
+                       agent: CurrentAgent, rasa: Rasa, events: Events) -> dict[str, Any]:
     """Correct a detail the bot collected. It is written to the Rasa tracker first, so the bot
     keeps it after the handback; then to the handoff's context, with an audit entry."""
     handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
     await run_in_threadpool(session.commit)  # no connection held while Rasa is awaited
-    rasa = request.app.state.rasa
     try:
         slots = (await rasa.domain()).get("slots", {})
         value = checked_value(slots, name, body.value)
@@ -58,8 +58,7 @@ async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, request
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
     await run_in_threadpool(_record, session, handoff, agent, name, value)
-    request.app.state.hub.publish("handoff.updated", team_id=handoff.team_id,
-                                  agent_id=handoff.agent_id, handoff_id=handoff.id)
+    events.emit(Event(Kind.HANDOFF_UPDATED, handoff.id, handoff.team_id, handoff.agent_id))
     return handoff.context["slots"]
 
 

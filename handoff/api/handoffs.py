@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select
 
 from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, widget_status
 from handoff import queue
-from handoff.dependencies import CurrentAgent, DbSession
+from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa
+from handoff.events import Event, Kind
 from handoff.models import Agent, AuditEvent, Handoff, Message, Note, Rating
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import (
@@ -30,7 +31,7 @@ from handoff.schemas import (
 )
 from handoff.states import WAITING, Status
 
-router = APIRouter(prefix="/api/v1/handoffs", tags=["handoffs"])
+routes = APIRouter(prefix="/api/v1/handoffs", tags=["handoffs"])
 
 LISTS = {
     "open": None,
@@ -55,11 +56,11 @@ def assigned_to(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
     return handoff
 
 
-def _conflict(error: queue.HandoffConflict) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, str(error))
+def _emit(events: Events, kind: Kind, handoff: Handoff, **data: object) -> None:
+    events.emit(Event(kind, handoff.id, handoff.team_id, handoff.agent_id, data))
 
 
-@router.get("", response_model=list[HandoffOut])
+@routes.get("", response_model=list[HandoffOut])
 def list_handoffs(
     session: DbSession, agent: CurrentAgent,
     status_: str = Query("open", alias="status", pattern=f"^({'|'.join(LISTS)})$"),
@@ -76,25 +77,16 @@ def list_handoffs(
     return list(session.scalars(query))
 
 
-@router.post("/next", response_model=HandoffOut | None)
-def claim_next(request: Request, session: DbSession, agent: CurrentAgent) -> Handoff | None:
+@routes.post("/next", response_model=HandoffOut | None)
+def claim_next(session: DbSession, agent: CurrentAgent, events: Events) -> Handoff | None:
     """Take the next handoff you can serve (your teams and languages), or null if none waits."""
-    try:
-        handoff = queue.claim_next(session, agent.id)
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
+    handoff = queue.claim_next(session, agent.id)
     if handoff is not None:
-        _announce_assignment(request, handoff)
+        _emit(events, Kind.HANDOFF_ASSIGNED, handoff)
     return handoff
 
 
-def _announce_assignment(request: Request, handoff: Handoff) -> None:
-    request.app.state.hub.publish("handoff.assigned", team_id=handoff.team_id,
-                                  agent_id=handoff.agent_id, handoff_id=handoff.id)
-    request.app.state.router.announce(handoff.id)
-
-
-@router.get("/{handoff_id}", response_model=HandoffDetail)
+@routes.get("/{handoff_id}", response_model=HandoffDetail)
 def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> HandoffDetail:
     handoff = _visible(session, handoff_id, agent)
     place = queue.standing(session, handoff)
@@ -115,31 +107,28 @@ def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> Han
     )
 
 
-@router.post("/{handoff_id}/claim", response_model=HandoffOut)
-def claim(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
+@routes.post("/{handoff_id}/claim", response_model=HandoffOut)
+def claim(handoff_id: int, session: DbSession, agent: CurrentAgent, events: Events) -> Handoff:
     _visible(session, handoff_id, agent)
-    try:
-        handoff = queue.claim(session, handoff_id, agent.id)
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
-    _announce_assignment(request, handoff)
+    handoff = queue.claim(session, handoff_id, agent.id)
+    _emit(events, Kind.HANDOFF_ASSIGNED, handoff)
     return handoff
 
 
-@router.get("/{handoff_id}/messages", response_model=list[MessageOut])
+@routes.get("/{handoff_id}/messages", response_model=list[MessageOut])
 def list_messages(handoff_id: int, session: DbSession, agent: CurrentAgent,
                   after: int = Query(0, ge=0)) -> list[Message]:
     _visible(session, handoff_id, agent)
     return queue.messages_after(session, handoff_id, after)
 
 
-@router.post("/{handoff_id}/messages", response_model=MessageOut, status_code=201)
-async def send_message(handoff_id: int, body: SendText, request: Request, session: DbSession,
-                       agent: CurrentAgent) -> Message:
+@routes.post("/{handoff_id}/messages", response_model=MessageOut, status_code=201)
+async def send_message(handoff_id: int, body: SendText, session: DbSession,
+                       agent: CurrentAgent, outbox: OutboxDep) -> Message:
     """Store the agent's message, then deliver it; if Rasa is down it is retried, not lost."""
     message = await run_in_threadpool(_store_agent_message, session, handoff_id, agent,
                                       body.text)
-    flushed = await request.app.state.outbox.flush(handoff_id)
+    flushed = await outbox.flush(handoff_id)
     if message.id in flushed.delivered_at:
         message.delivered_at = flushed.delivered_at[message.id]
     else:  # not delivered yet, or by a flush running beside this one: the row says which
@@ -151,10 +140,7 @@ def _store_agent_message(session: DbSession, handoff_id: int, agent: Agent, text
     """Check and store in one worker-thread call and one transaction: the way to the customer
     is as short as it can be."""
     handoff = assigned_to(session, handoff_id, agent)
-    try:
-        return queue.add_agent_message(session, handoff, agent.id, text)
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
+    return queue.add_agent_message(session, handoff, agent.id, text)
 
 
 def _reload(session: DbSession, message: Message) -> None:
@@ -162,101 +148,81 @@ def _reload(session: DbSession, message: Message) -> None:
     session.commit()
 
 
-@router.post("/{handoff_id}/notes", response_model=NoteOut, status_code=201)
-def add_note(handoff_id: int, body: SendText, request: Request, session: DbSession,
-             agent: CurrentAgent) -> Note:
+@routes.post("/{handoff_id}/notes", response_model=NoteOut, status_code=201)
+def add_note(handoff_id: int, body: SendText, session: DbSession, agent: CurrentAgent,
+             events: Events) -> Note:
     """An internal note for colleagues; never shown to the customer."""
     handoff = _visible(session, handoff_id, agent)
     note = Note(handoff_id=handoff.id, agent_id=agent.id, text=body.text, created_at=time.time())
     session.add(note)
     session.commit()
-    request.app.state.hub.publish("note.created", team_id=handoff.team_id, handoff_id=handoff.id,
-                                  note_id=note.id)
+    events.emit(Event(Kind.NOTE_CREATED, handoff.id, handoff.team_id,
+                      data={"note_id": note.id}))
     return note
 
 
 def _transfer(session: DbSession, handoff_id: int, body: Transfer, agent: Agent) -> Handoff:
     handoff = assigned_to(session, handoff_id, agent)
     actor = f"agent:{agent.id}"
-    try:
-        if body.agent_id is not None:
-            target = session.get(Agent, body.agent_id)
-            if target is None or handoff.team_id not in target.team_ids:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "no such agent in this team")
-            return queue.transfer_to_agent(session, handoff, target.id, actor)
-        return queue.transfer_to_team(session, handoff, queue.team_named(session, body.team),
-                                      actor)
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
+    if body.agent_id is not None:
+        target = session.get(Agent, body.agent_id)
+        if target is None or handoff.team_id not in target.team_ids:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such agent in this team")
+        return queue.transfer_to_agent(session, handoff, target.id, actor)
+    return queue.transfer_to_team(session, handoff, queue.team_named(session, body.team), actor)
 
 
-@router.post("/{handoff_id}/transfer", response_model=HandoffOut)
-async def transfer(handoff_id: int, body: Transfer, request: Request, session: DbSession,
-                   agent: CurrentAgent) -> Handoff:
+@routes.post("/{handoff_id}/transfer", response_model=HandoffOut)
+async def transfer(handoff_id: int, body: Transfer, session: DbSession, agent: CurrentAgent,
+                   events: Events) -> Handoff:
     """To a colleague (who gets it at once) or to a team (whose queue it joins, keeping its age)."""
     if (body.agent_id is None) == (body.team is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
     moved = await run_in_threadpool(_transfer, session, handoff_id, body, agent)
-    request.app.state.hub.publish("handoff.transferred", team_id=moved.team_id,
-                                  agent_id=moved.agent_id, handoff_id=moved.id)
-    if moved.agent_id is not None:
-        request.app.state.router.announce(moved.id)
-    request.app.state.router.wake.set()
+    _emit(events, Kind.HANDOFF_TRANSFERRED, moved)
     return moved
 
 
-@router.post("/{handoff_id}/release", response_model=HandoffOut)
-def release(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
+@routes.post("/{handoff_id}/release", response_model=HandoffOut)
+def release(handoff_id: int, session: DbSession, agent: CurrentAgent,
+            events: Events) -> Handoff:
     """Give the handoff back to the queue (it keeps its place)."""
     handoff = assigned_to(session, handoff_id, agent)
-    try:
-        queue.requeue(session, handoff, f"agent:{agent.id}", "released")
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
-    request.app.state.hub.publish("handoff.requeued", team_id=handoff.team_id,
-                                  handoff_id=handoff.id)
-    request.app.state.router.wake.set()
+    queue.requeue(session, handoff, f"agent:{agent.id}", "released")
+    _emit(events, Kind.HANDOFF_RELEASED, handoff)
     return handoff
 
 
-@router.post("/{handoff_id}/abandon", response_model=HandoffOut)
-def abandon(handoff_id: int, request: Request, session: DbSession, agent: CurrentAgent) -> Handoff:
+@routes.post("/{handoff_id}/abandon", response_model=HandoffOut)
+def abandon(handoff_id: int, session: DbSession, agent: CurrentAgent,
+            events: Events) -> Handoff:
     """Close a waiting handoff whose customer has left (or that is spam), without a reply."""
     handoff = _visible(session, handoff_id, agent)
-    try:
-        queue.abandon(session, handoff, f"agent:{agent.id}", "closed from the queue")
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
-    request.app.state.hub.publish("handoff.abandoned", team_id=handoff.team_id,
-                                  handoff_id=handoff.id)
+    queue.abandon(session, handoff, f"agent:{agent.id}", "closed from the queue")
+    _emit(events, Kind.HANDOFF_ABANDONED, handoff)
     return handoff
 
 
-@router.post("/{handoff_id}/resolve", response_model=HandoffOut)
-async def resolve(handoff_id: int, request: Request, session: DbSession,
-                  agent: CurrentAgent) -> Handoff:
+@routes.post("/{handoff_id}/resolve", response_model=HandoffOut)
+async def resolve(handoff_id: int, session: DbSession, agent: CurrentAgent, events: Events,
+                  outbox: OutboxDep, rasa: Rasa) -> Handoff:
     """Hand the conversation back to the bot, which resumes with the slots it had."""
     handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
     await run_in_threadpool(session.commit)  # no connection held while Rasa is awaited
     if handoff.status != Status.ASSIGNED:
-        raise _conflict(queue.HandoffConflict(f"cannot resolve a handoff that is {handoff.status}"))
-    if not (await request.app.state.outbox.flush(handoff_id)).complete:
+        raise queue.HandoffConflict(f"cannot resolve a handoff that is {handoff.status}")
+    if not (await outbox.flush(handoff_id)).complete:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, "Rasa has not taken earlier messages yet")
     try:
         if handoff.channel == WEB_CHANNEL:
-            await request.app.state.rasa.send_bot_message(
+            await rasa.send_bot_message(
                 handoff.conversation_id, None, {META_HANDOFF_STATUS: "resolved"},
                 widget_custom(handoff=widget_status(
                     reference=handoff.reference, status="resolved", availability=None,
                     position=None, expected_wait_seconds=None, agent=None)))
-        await request.app.state.rasa.hand_back(handoff.conversation_id)
+        await rasa.hand_back(handoff.conversation_id)
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
-    try:
-        resolved = await run_in_threadpool(queue.resolve, session, handoff, f"agent:{agent.id}")
-    except queue.HandoffConflict as error:
-        raise _conflict(error) from error
-    request.app.state.hub.publish("handoff.resolved", team_id=handoff.team_id,
-                                  agent_id=agent.id, handoff_id=handoff.id)
-    request.app.state.router.wake.set()
+    resolved = await run_in_threadpool(queue.resolve, session, handoff, f"agent:{agent.id}")
+    events.emit(Event(Kind.HANDOFF_RESOLVED, handoff.id, handoff.team_id, agent.id))
     return resolved

@@ -1,11 +1,10 @@
 """Live updates for the agents' console over a WebSocket.
 
-Connect to /api/v1/live?token=<agent token>. Events are JSON objects with a `type`:
-handoff.created, handoff.assigned, handoff.requeued, handoff.transferred, handoff.resolved,
-handoff.rated, handoff.updated, message.created, message.delivered, note.created,
-customer.typing, agent.presence. An open connection counts as the agent being present; any text
-is a heartbeat, and `{"type": "typing", "handoff_id": N}` shows the customer that the assigned
-agent is typing.
+Connect to /api/v1/live?token=<agent token>. Events are JSON objects with a `type`, one of
+`handoff.events.Kind` (handoff.created, handoff.assigned, message.created, ...), and the
+`handoff_id`, `team_id` and `agent_id` they concern. An open connection counts as the agent
+being present; any text is a heartbeat, and `{"type": "typing", "handoff_id": N}` shows the
+customer that the assigned agent is typing.
 """
 
 from __future__ import annotations
@@ -14,16 +13,17 @@ import asyncio
 import json
 
 from fastapi import APIRouter, WebSocket, status
+from sqlalchemy.orm import sessionmaker
 
 from handoff.api.streams import stream
-from handoff.dependencies import agent_for_token
+from handoff.dependencies import AppSettings, LiveHub, Sessions, agent_for_token
 from handoff.models import Handoff
 from handoff.states import Status
 
-router = APIRouter()
+routes = APIRouter()
 
 
-def _typing_to(sessions: object, agent_id: int, text: str) -> str | None:
+def _typing_to(sessions: sessionmaker, agent_id: int, text: str) -> str | None:
     """The conversation to tell "the agent is typing", if the text asks it for a chat of theirs."""
     try:
         message = json.loads(text)
@@ -41,11 +41,11 @@ def _typing_to(sessions: object, agent_id: int, text: str) -> str | None:
     return None
 
 
-@router.websocket("/api/v1/live")
-async def live(websocket: WebSocket, token: str = "") -> None:
-    app = websocket.app
-    with app.state.sessions() as session:
-        agent = agent_for_token(session, token, app.state.settings)
+@routes.websocket("/api/v1/live")
+async def live(websocket: WebSocket, sessions: Sessions, settings: AppSettings, hub: LiveHub,
+               token: str = "") -> None:
+    with sessions() as session:
+        agent = agent_for_token(session, token, settings)
         team_ids = agent.team_ids if agent else []
     if agent is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="invalid token")
@@ -55,12 +55,12 @@ async def live(websocket: WebSocket, token: str = "") -> None:
 
     async def received(text: str) -> None:
         def handle() -> str | None:
-            with app.state.sessions() as session:
-                agent_for_token(session, token, app.state.settings)  # heartbeat
-            return _typing_to(app.state.sessions, agent_id, text)
+            with sessions() as session:
+                agent_for_token(session, token, settings)  # heartbeat
+            return _typing_to(sessions, agent_id, text)
 
         conversation_id = await asyncio.to_thread(handle)
         if conversation_id is not None:
-            app.state.hub.tell_customer(conversation_id, "agent.typing")
+            hub.tell_customer(conversation_id, "agent.typing")
 
-    await stream(websocket, app.state.hub, app.state.hub.subscribe(agent_id, team_ids), received)
+    await stream(websocket, hub, hub.subscribe(agent_id, team_ids), received)

@@ -6,12 +6,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from handoff.dependencies import AppSettings
+
 WEB = Path(__file__).resolve().parent.parent / "web"
-router = APIRouter(include_in_schema=False)
+routes = APIRouter(include_in_schema=False)
 
 DEMO_PAGE = """<!doctype html>
 <html lang="en">
@@ -30,15 +32,15 @@ DEMO_PAGE = """<!doctype html>
 """
 
 
-@router.get("/")
+@routes.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/console/")
 
 
-@router.get("/widget/demo", response_class=HTMLResponse)
-def widget_demo(request: Request) -> str:
+@routes.get("/widget/demo", response_class=HTMLResponse)
+def widget_demo(settings: AppSettings) -> str:
     """A page with the widget embedded, talking to this system's Rasa server."""
-    socket = escape(request.app.state.settings.widget_socket_url, quote=True)
+    socket = escape(settings.widget_socket_url, quote=True)
     return DEMO_PAGE.format(script="/widget/widget.js", socket=socket)
 
 
@@ -54,6 +56,6 @@ class PublicFiles(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Routes first (the demo page lives under /widget), then the static files."""
-    app.include_router(router)
+    app.include_router(routes)
     app.mount("/console", StaticFiles(directory=WEB / "console", html=True), name="console")
     app.mount("/widget", PublicFiles(directory=WEB / "widget"), name="widget")

@@ -10,10 +10,10 @@ from handoff.dependencies import CurrentAgent, DbSession, admin
 from handoff.models import Team
 from handoff.schemas import TeamIn, TeamOut
 
-router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
+routes = APIRouter(prefix="/api/v1/teams", tags=["teams"])
 
 
-@router.put("/{name}", response_model=TeamOut, dependencies=[Depends(admin)])
+@routes.put("/{name}", response_model=TeamOut, dependencies=[Depends(admin)])
 def put_team(name: str, body: TeamIn, session: DbSession) -> Team:
     """Create or update a team. The path's name wins over the body's."""
     team = queue.team_named(session, name)
@@ -23,6 +23,6 @@ def put_team(name: str, body: TeamIn, session: DbSession) -> Team:
     return team
 
 
-@router.get("", response_model=list[TeamOut])
+@routes.get("", response_model=list[TeamOut])
 def list_teams(session: DbSession, agent: CurrentAgent) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))

@@ -21,30 +21,31 @@ from sqlalchemy import select
 
 from common.protocol import WEB_CHANNEL
 from handoff.api.streams import stream
+from handoff.dependencies import Events, LiveHub, Sessions
+from handoff.events import Event, Kind
 from handoff.models import Agent, Handoff, Message
 from handoff.states import OPEN
 
-router = APIRouter()
+routes = APIRouter()
 MAX_MISSED = 200
 TYPING_EVERY_SECONDS = 1.0
 
 
-@router.websocket("/api/v1/widget/live")
-async def widget_live(websocket: WebSocket,
+@routes.websocket("/api/v1/widget/live")
+async def widget_live(websocket: WebSocket, sessions: Sessions, hub: LiveHub, events: Events,
                       conversation_id: str = Query(min_length=16, max_length=255)) -> None:
-    app = websocket.app
     await websocket.accept()
-    subscription = app.state.hub.subscribe_customer(conversation_id)
+    subscription = hub.subscribe_customer(conversation_id)
 
     def open_handoff() -> tuple[int, int | None, int] | None:
-        with app.state.sessions() as session:
+        with sessions() as session:
             handoff = session.scalars(select(Handoff).where(
                 Handoff.conversation_id == conversation_id, Handoff.channel == WEB_CHANNEL,
                 Handoff.status.in_([str(s) for s in OPEN])).order_by(Handoff.id.desc())).first()
             return (handoff.team_id, handoff.agent_id, handoff.id) if handoff else None
 
     def missed(after: int) -> list[dict[str, Any]]:
-        with app.state.sessions() as session:
+        with sessions() as session:
             rows = session.execute(
                 select(Message, Agent.name).join(Handoff, Message.handoff_id == Handoff.id)
                 .outerjoin(Agent, Message.agent_id == Agent.id)
@@ -74,7 +75,6 @@ async def widget_live(websocket: WebSocket,
         found = await asyncio.to_thread(open_handoff) if kind == "typing" else None
         if found is not None:
             team_id, agent_id, handoff_id = found
-            app.state.hub.publish("customer.typing", team_id=team_id, agent_id=agent_id,
-                                  handoff_id=handoff_id)
+            events.emit(Event(Kind.CUSTOMER_TYPING, handoff_id, team_id, agent_id))
 
-    await stream(websocket, app.state.hub, subscription, received)
+    await stream(websocket, hub, subscription, received)

@@ -10,7 +10,7 @@ from tests.handoff.support import escalate, make_agent
 def _resolve_locally(client: TestClient, headers: dict[str, str], handoff_id: int) -> None:
     from handoff.models import Handoff
 
-    with client.app.state.sessions() as session:  # Rasa is not running in these tests
+    with client.app.state.services.sessions() as session:  # Rasa is not running in these tests
         session.get(Handoff, handoff_id).status = "resolved"
         session.commit()
 

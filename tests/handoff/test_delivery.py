@@ -98,7 +98,7 @@ def test_an_agent_message_reaches_rasa_with_its_ids_in_six_statements(
     app = create_app(settings)
     statements: list[str] = []
     with TestClient(RequestsMarked(app)) as client:
-        event.listen(app.state.sessions.kw["bind"], "before_cursor_execute",
+        event.listen(app.state.services.sessions.kw["bind"], "before_cursor_execute",
                      lambda _conn, _cursor, statement, *_: (
                          statements.append(statement) if _in_request.get() else None))
         ticket = escalate(client)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handoff.routing import (
+from handoff.routing_policy import (
     AgentLoad,
     Waiting,
     can_serve,

@@ -1,0 +1,55 @@
+"""Who hears of each event (handoff/events.py), in the order `app.py` lists them."""
+
+from __future__ import annotations
+
+from common.protocol import STATUS_INTENT
+from handoff.assigner import Assigner
+from handoff.events import Event, Kind, Listener
+from handoff.hub import Hub
+from handoff.notices import Announcer
+
+
+def live_feed(hub: Hub) -> Listener:
+    """Agents see every event of their teams and every event about them, as it happens."""
+
+    def publish(event: Event) -> None:
+        hub.publish(event.kind, team_id=event.team_id, agent_id=event.agent_id,
+                    handoff_id=event.handoff_id, **event.data)
+
+    return publish
+
+
+# What may give an online agent work they could not have before.
+WAKES_THE_ASSIGNER = frozenset({Kind.HANDOFF_CREATED, Kind.HANDOFF_RELEASED,
+                                Kind.HANDOFF_TRANSFERRED, Kind.HANDOFF_RESOLVED,
+                                Kind.AGENT_PRESENCE})
+
+
+def assigner_wake(assigner: Assigner) -> Listener:
+    """The assigner looks for work at once, not at its next tick."""
+
+    def wake(event: Event) -> None:
+        if event.kind in WAKES_THE_ASSIGNER:
+            assigner.wake_up()
+
+    return wake
+
+
+def tells_the_customer(event: Event) -> bool:
+    """An agent took the request (claimed, routed, transferred to them), the assigner took it
+    back, or the waiting customer asked where it stands."""
+    if event.kind in (Kind.HANDOFF_ASSIGNED, Kind.HANDOFF_REQUEUED):
+        return True
+    if event.kind == Kind.HANDOFF_TRANSFERRED:
+        return event.agent_id is not None
+    return event.kind == Kind.MESSAGE_CREATED and event.data.get("intent") == STATUS_INTENT
+
+
+def customer_status(announcer: Announcer) -> Listener:
+    """The customer is told where their request stands, through their own channel."""
+
+    def announce(event: Event) -> None:
+        if event.handoff_id is not None and tells_the_customer(event):
+            announcer.announce(event.handoff_id)
+
+    return announce

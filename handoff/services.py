@@ -1,0 +1,55 @@
+"""The service's long-lived parts, made once per app and handed to endpoints as typed
+dependencies (handoff/dependencies.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from handoff import listeners
+from handoff.assigner import Assigner
+from handoff.db import make_engine, make_session_factory
+from handoff.delivery import Outbox, Outgoing
+from handoff.events import Dispatcher, Event, Kind
+from handoff.hub import Hub
+from handoff.notices import Announcer, CustomerNotices
+from handoff.rasa_client import RasaClient
+from handoff.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    events_engine: Engine  # Rasa's event broker's database
+    sessions: sessionmaker
+    hub: Hub
+    events: Dispatcher
+    rasa: RasaClient
+    notices: CustomerNotices
+    announcer: Announcer
+    assigner: Assigner
+    outbox: Outbox
+
+
+def make_services(settings: Settings) -> Services:
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    hub = Hub()
+    events = Dispatcher()
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    notices = CustomerNotices(rasa)
+    announcer = Announcer(sessions, notices)
+    assigner = Assigner(sessions, settings, events, notices)
+    for listener in (listeners.live_feed(hub), listeners.assigner_wake(assigner),
+                     listeners.customer_status(announcer)):
+        events.listen(listener)
+
+    def delivered(message: Outgoing) -> None:
+        events.emit(Event(Kind.MESSAGE_DELIVERED, message.handoff_id, message.team_id,
+                          message.agent_id, {"message_id": message.message_id}))
+
+    return Services(settings, engine, make_engine(settings.events_url), sessions, hub, events,
+                    rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered))
