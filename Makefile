@@ -7,22 +7,40 @@ APP_VENV := .venv
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train run test lint clean browser
+.PHONY: setup train run test lint clean browser lock
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
 # Rasa 3.6 declares Requires-Python <3.11; it runs on 3.11 when installed with --no-deps over an
-# explicit lock of its dependencies (see ../shared/design.md and requirements/rasa.in).
-$(RASA_VENV)/.installed: requirements/rasa.lock
+# explicit lock of its dependencies (docs/rasa-on-python-3.11.md, requirements/rasa.in).
+# Every lock carries hashes, so pip installs exactly the files CI tested.
+$(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-core.lock
 	$(PYTHON) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -r requirements/rasa.lock
-	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --ignore-requires-python -r requirements/rasa-core.lock
 	touch $@
 
-$(APP_VENV)/.installed: requirements/handoff.lock
+# The service and its test tools; a service image installs requirements/handoff.lock alone.
+$(APP_VENV)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(APP_VENV)
-	$(APP_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -r requirements/handoff.lock
+	$(APP_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -r requirements/dev.lock
 	touch $@
+
+# Rewrites the locks from the .in files with hashes, keeping the versions they already pin (delete
+# a line of a lock to let that package move). Needs the package index; uses uv in var/uv.
+UV := var/uv/bin/uv
+COMPILE := $(UV) pip compile --quiet --generate-hashes --no-annotate --no-header
+lock:
+	test -x $(UV) || { $(PYTHON) -m venv var/uv && var/uv/bin/pip install $(PIP_FLAGS) uv; }
+	$(COMPILE) --python-version 3.11 -c requirements/handoff.lock requirements/handoff.in \
+	  -o var/handoff.lock
+	$(COMPILE) --python-version 3.11 -c var/handoff.lock -c requirements/dev.lock requirements/dev.in \
+	  -o var/dev.lock
+	$(COMPILE) --python-version 3.11 --no-deps requirements/rasa.lock -o var/rasa.lock
+	$(COMPILE) --python-version 3.10 --no-deps requirements/rasa-core.lock -o var/rasa-core.lock
+	for name in handoff dev rasa rasa-core; do \
+	  grep '^#' requirements/$$name.lock | cat - var/$$name.lock > var/$$name.new \
+	  && mv var/$$name.new requirements/$$name.lock; done
 
 # The widget and console tests drive Debian's Chromium (Playwright with executablePath).
 CHROMIUM := /usr/bin/chromium
@@ -47,7 +65,7 @@ lint: setup
 # REQUIRE_BROWSER: here a missing Chromium fails the browser tests instead of skipping them.
 test: train lint browser
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/rasa_runtime
-	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/handoff tests/e2e
+	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/repo tests/handoff tests/e2e
 
 clean:
 	rm -rf $(RASA_VENV) $(APP_VENV) var models/*.tar.gz

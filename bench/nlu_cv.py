@@ -83,7 +83,7 @@ def main() -> None:
                     kept[intent] = [t for i, t in enumerate(texts) if i % args.folds != fold]
                     for text in texts[fold::args.folds]:
                         held[intent].append(text)
-                        # Rasa reports the text as the pipeline left it (nlu/text_normalizer)
+                        # Rasa reports the text as the pipeline left it (nlu/text_normalizer.py)
                         language_of[plain(text)] = language_of[normalize(plain(text))] = language
                 (train / f"{language}.yml").write_text(nlu_yaml(kept))
             test.write_text(nlu_yaml(held))

@@ -6,7 +6,7 @@ the 100 out-of-scope training examples form an `out_of_scope` intent). A predict
 `out_of_scope` or `nlu_fallback` counts as "out of scope". Reports accuracy, out-of-scope recall
 and training time. Usage:
 
-    .venv/bin/python -m bench.public_benchmarks [--config config.yml] [--data ../shared/data]
+    .venv/bin/python -m bench.public_benchmarks [--config config.yml] [--data bench/data]
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def evaluate(name: str, train: list, val: list, config: str, work: Path) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="config.yml")
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--data", default=str(ROOT / "bench" / "data"))
     parser.add_argument("--only", choices=["banking77", "clinc150"])
     args = parser.parse_args()
     data = Path(args.data)

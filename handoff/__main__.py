@@ -2,16 +2,20 @@
 
 import gc
 import logging
+import sys
 
 import uvicorn
 
 from handoff.app import create_app
-from handoff.settings import Settings
+from handoff.settings import InvalidSettings, load_settings
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings.from_env()
+    try:
+        settings = load_settings()
+    except InvalidSettings as error:
+        sys.exit(str(error))
     app = create_app(settings)
     # What start-up made (the libraries, the app) lives as long as the process: out of the
     # collector's full passes, which otherwise stopped the event loop for ~90 ms at a time under

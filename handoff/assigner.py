@@ -57,7 +57,7 @@ class Assigner:
                 await self.tick()
             except Exception:  # a failed tick must not stop routing for good
                 logger.exception("assigner tick failed")
-            await pause(stop, self._settings.router_interval, self.wake)
+            await pause(stop, self._settings.assigner_interval, self.wake)
 
     async def tick(self) -> None:
         for notice in await asyncio.to_thread(self._tick, time.time()):

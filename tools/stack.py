@@ -63,7 +63,8 @@ class StackConfig:
     actions_port: int = 5055
     handoff_port: int = 8000
     model: Path = field(default_factory=model_path)
-    # Overrides of the embedded defaults, e.g. the PostgreSQL profile (bench/load/profiles.py).
+    # Overrides of the embedded defaults, e.g. the PostgreSQL profile
+    # (postgres_overrides in bench/load/servers.py).
     overrides: dict[str, str] = field(default_factory=dict)
 
     @property

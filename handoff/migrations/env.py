@@ -1,4 +1,7 @@
-"""Alembic environment: migrates the database whose URL handoff.migrate put in the config."""
+"""Alembic environment: migrates the database whose URL handoff.migrate put in the config, or,
+from Alembic's CLI (handoff/alembic.ini), the one HANDOFF_DATABASE_URL names."""
+
+import os
 
 from alembic import context
 
@@ -15,7 +18,9 @@ def include_object(
     return not (kind == "index" and name in HAND_WRITTEN_INDEXES)
 
 
-engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+url = context.config.get_main_option("sqlalchemy.url") or os.environ.get(
+    "HANDOFF_DATABASE_URL", "sqlite:///var/handoff.db")
+engine = make_engine(url)
 with engine.connect() as connection:
     context.configure(
         connection=connection,

@@ -35,7 +35,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         admin_token=ADMIN,
         poll_interval=0.05,
         max_body_bytes=100_000,
-        router_interval=0.1,
+        assigner_interval=0.1,
     )
 
 

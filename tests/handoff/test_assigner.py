@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +16,8 @@ from tests.handoff.support import RasaEvents, escalate, make_agent, wait_for
 @pytest.fixture
 def quick(settings: Settings, events: RasaEvents) -> Iterator[TestClient]:
     """A service whose agents lose unanswered chats after 1 s and presence after 2 s."""
-    fast = replace(settings, assign_timeout_seconds=1.0, presence_timeout_seconds=2.0)
+    fast = settings.model_copy(update={"assign_timeout_seconds": 1.0,
+                                       "presence_timeout_seconds": 2.0})
     with TestClient(create_app(fast)) as client:
         yield client
 

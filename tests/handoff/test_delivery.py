@@ -4,7 +4,6 @@ way costs the database (it is on every agent message's path; bench/README.md, fi
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -73,7 +72,7 @@ def rasa() -> Iterator[RasaApi]:
 
 @pytest.fixture
 def settings(settings: Settings, rasa: RasaApi) -> Settings:
-    return dataclasses.replace(settings, rasa_url=f"http://127.0.0.1:{rasa.server_port}")
+    return settings.model_copy(update=dict(rasa_url=f"http://127.0.0.1:{rasa.server_port}"))
 
 
 class RequestsMarked:

@@ -3,7 +3,6 @@ reaches the agent without waiting for the next poll, here set 30 s apart."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from collections.abc import Iterator
@@ -27,8 +26,8 @@ def events_url() -> Iterator[str]:
 
 @pytest.fixture
 def settings(settings: Settings, events_url: str) -> Settings:
-    return dataclasses.replace(settings, events_url=events_url, poll_interval=30.0,
-                               notified_poll_interval=30.0)
+    return settings.model_copy(update=dict(events_url=events_url, poll_interval=30.0,
+                               notified_poll_interval=30.0))
 
 
 def _customer_texts(client: TestClient, handoff_id: int, agent: dict[str, str]) -> list[str]:
@@ -76,7 +75,7 @@ def test_without_the_right_to_add_a_trigger_it_polls(
         connection.execute(text(f"GRANT SELECT ON events TO {role}"))
         connection.commit()
     reader_url = events_url.replace("://postgres@", f"://{role}@")
-    polling = dataclasses.replace(settings, events_url=reader_url, poll_interval=0.05)
+    polling = settings.model_copy(update=dict(events_url=reader_url, poll_interval=0.05))
     try:
         with caplog.at_level(logging.WARNING), TestClient(create_app(polling)) as client:
             ticket = escalate(client)

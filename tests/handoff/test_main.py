@@ -15,7 +15,7 @@ def test_start_up_objects_are_frozen_before_the_server_runs(
     settings: Settings, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     served: list[tuple[Any, int]] = []
-    monkeypatch.setattr(entry.Settings, "from_env", classmethod(lambda cls: settings))
+    monkeypatch.setattr(entry, "load_settings", lambda: settings)
     monkeypatch.setattr(entry.uvicorn, "run",
                         lambda app, **options: served.append((app, gc.get_freeze_count())))
     gc.unfreeze()

@@ -201,11 +201,10 @@ def test_endpoints_require_the_right_credentials(client: TestClient) -> None:
 
 
 def test_expired_tokens_are_refused(settings, events) -> None:  # noqa: ANN001 - fixtures
-    from dataclasses import replace
 
     from handoff.app import create_app
 
-    with TestClient(create_app(replace(settings, token_ttl_minutes=-1))) as short:
+    with TestClient(create_app(settings.model_copy(update=dict(token_ttl_minutes=-1)))) as short:
         headers = make_agent(short)
         assert short.get("/api/v1/agents/me", headers=headers).status_code == 401
 
