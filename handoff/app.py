@@ -32,7 +32,8 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
             services.events.emit(Event(Kind.MESSAGE_CREATED, item.handoff_id, item.team_id,
                                        item.agent_id, {"message_id": item.message_id,
                                                        "sender": "customer",
-                                                       "intent": item.intent}))
+                                                       "intent": item.intent,
+                                                       "message": item.message}))
 
     postgres = services.events_engine.dialect.name == "postgresql"
     wakeup = EventWakeup(services.events_engine) if postgres else None

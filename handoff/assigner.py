@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff import queue, routing_policy
 from handoff.background import pause
-from handoff.events import Dispatcher, Event, Kind
+from handoff.events import Dispatcher, Event, Kind, about
 from handoff.models import Agent, Handoff
 from handoff.notices import CustomerNotices, Notice, notice_for
 from handoff.settings import Settings
@@ -94,8 +94,8 @@ class Assigner:
             queue.requeue(session, handoff, "router", detail)
         except queue.HandoffConflict:
             return
-        self._events.emit(Event(Kind.HANDOFF_REQUEUED, handoff.id, handoff.team_id,
-                                data={"previous_agent_id": agent_id, "detail": detail}))
+        self._events.emit(about(Kind.HANDOFF_REQUEUED, handoff, previous_agent_id=agent_id,
+                                detail=detail))
 
     def _presence(self, agent_id: int, presence: str) -> None:
         self._events.emit(Event(Kind.AGENT_PRESENCE, agent_id=agent_id,
@@ -141,7 +141,7 @@ class Assigner:
                 handoff = queue.claim(session, handoff_id, agent_id, actor="router")
             except queue.HandoffConflict:
                 continue  # an agent claimed it, or the agent filled up, meanwhile
-            self._events.emit(Event(Kind.HANDOFF_ASSIGNED, handoff.id, handoff.team_id, agent_id))
+            self._events.emit(about(Kind.HANDOFF_ASSIGNED, handoff))
 
     def _position_updates(self, session: Session, now: float) -> list[Notice]:
         """Tell waiting customers their better place, at most every `position_notice_seconds`."""

@@ -50,6 +50,7 @@ class Outgoing:
     agent_id: int | None
     conversation_id: str
     text: str
+    created_at: float
     uncertain: bool  # an earlier attempt may or may not have reached Rasa
     custom: dict[str, Any] | None
 
@@ -71,7 +72,7 @@ class Flushed:
 
 class Outbox:
     def __init__(self, sessions: sessionmaker, rasa: RasaClient,
-                 on_delivered: Callable[[Outgoing], None] | None = None) -> None:
+                 on_delivered: Callable[[Outgoing, float], None] | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._on_delivered = on_delivered
@@ -97,7 +98,8 @@ class Outbox:
         with self._sessions() as session:
             rows = session.execute(
                 select(Message.id, Message.text, Message.agent_id, Message.sending_at,
-                       Handoff.team_id, Handoff.conversation_id, Handoff.channel, Agent.name)
+                       Message.created_at, Handoff.team_id, Handoff.conversation_id,
+                       Handoff.channel, Agent.name)
                 .join(Handoff, Handoff.id == Message.handoff_id)
                 .outerjoin(Agent, Agent.id == Message.agent_id)
                 .where(Message.handoff_id == handoff_id, Message.sender == "agent",
@@ -112,7 +114,7 @@ class Outbox:
                             .values(sending_at=time.time()))
             session.commit()
         return [Outgoing(row.id, handoff_id, row.team_id, row.agent_id, row.conversation_id,
-                         row.text, row.sending_at is not None,
+                         row.text, row.created_at, row.sending_at is not None,
                          widget_message(row.channel, row.id, row.name))
                 for row in rows]
 
@@ -140,10 +142,10 @@ class Outbox:
                                    item.message_id, error)
                     flushed.complete = False
                     return flushed
-                flushed.delivered_at[item.message_id] = await asyncio.to_thread(
-                    self._mark_delivered, item.message_id)
+                delivered_at = await asyncio.to_thread(self._mark_delivered, item.message_id)
+                flushed.delivered_at[item.message_id] = delivered_at
                 if self._on_delivered:
-                    self._on_delivered(item)
+                    self._on_delivered(item, delivered_at)
         return flushed
 
     def _handoffs_waiting(self) -> set[int]:

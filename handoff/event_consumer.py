@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.background import pause
 from handoff.event_wakeup import EventWakeup
 from handoff.models import ConsumerOffset, Handoff, Message
+from handoff.schemas import MessageOut
 from handoff.states import OPEN
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Recorded:
     intent: str | None
     team_id: int
     agent_id: int | None
+    message: dict[str, Any]  # as the API shows it (schemas.MessageOut)
 
 
 @dataclass
@@ -128,7 +130,8 @@ class EventConsumer:
         self._offset = rows[-1].id
         self._offset_due = time.monotonic() + OFFSET_SAVE_SECONDS
         return Batch(len(rows),
-                     [Recorded(m.handoff_id, m.id, intent, h.team_id, h.agent_id)
+                     [Recorded(m.handoff_id, m.id, intent, h.team_id, h.agent_id,
+                               MessageOut.model_validate(m).model_dump(mode="json"))
                       for m, intent, h in stored])
 
     def _poll(self, look_for_table: bool) -> Batch | None:

@@ -14,7 +14,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from handoff.models import Handoff
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,15 @@ class Event:
     team_id: int | None = None
     agent_id: int | None = None  # the agent it concerns (the assignee, or whose presence)
     data: dict[str, Any] = field(default_factory=dict)  # what the live feed carries besides
+
+
+def about(kind: Kind, handoff: Handoff, **data: Any) -> Event:
+    """An event about one handoff, carrying the handoff as the API shows it, so that a console
+    updates its queue and its open chat in place instead of fetching them again."""
+    from handoff.schemas import HandoffOut
+
+    shown = HandoffOut.model_validate(handoff).model_dump(mode="json")
+    return Event(kind, handoff.id, handoff.team_id, handoff.agent_id, {"handoff": shown, **data})
 
 
 Listener = Callable[[Event], None]

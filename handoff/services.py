@@ -16,6 +16,7 @@ from handoff.events import Dispatcher, Event, Kind
 from handoff.hub import Hub
 from handoff.notices import Announcer, CustomerNotices
 from handoff.rasa_client import RasaClient
+from handoff.schemas import MessageOut
 from handoff.settings import Settings
 
 
@@ -47,9 +48,13 @@ def make_services(settings: Settings) -> Services:
                      listeners.customer_status(announcer)):
         events.listen(listener)
 
-    def delivered(message: Outgoing) -> None:
+    def delivered(message: Outgoing, delivered_at: float) -> None:
+        shown = MessageOut(id=message.message_id, handoff_id=message.handoff_id, sender="agent",
+                           text=message.text, agent_id=message.agent_id,
+                           created_at=message.created_at, delivered_at=delivered_at)
         events.emit(Event(Kind.MESSAGE_DELIVERED, message.handoff_id, message.team_id,
-                          message.agent_id, {"message_id": message.message_id}))
+                          message.agent_id, {"message_id": message.message_id,
+                                             "message": shown.model_dump(mode="json")}))
 
     return Services(settings, engine, make_engine(settings.events_url), sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered))

@@ -16,7 +16,7 @@ from handoff import queue
 from handoff.availability import team_availability
 from handoff.contract import HandoffContext
 from handoff.dependencies import AppSettings, DbSession, Events, action_server
-from handoff.events import Event, Kind
+from handoff.events import Kind, about
 from handoff.models import Agent, Handoff, Rating, Team
 from handoff.schemas import CustomerStatus, RatingIn, RatingOut, Ticket
 from handoff.states import Status
@@ -35,8 +35,8 @@ def create_handoff(context: HandoffContext, session: DbSession, settings: AppSet
     if created:
         handoff.notified_position, handoff.notified_at = place.position, time.time()
         session.commit()
-        events.emit(Event(Kind.HANDOFF_CREATED, handoff.id, handoff.team_id,
-                          data={"conversation_id": handoff.conversation_id}))
+        events.emit(about(Kind.HANDOFF_CREATED, handoff,
+                          conversation_id=handoff.conversation_id))
     return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
                   team=team.name, position=place.position,
                   expected_wait_seconds=place.expected_wait_seconds, availability=availability,
@@ -76,6 +76,6 @@ def rate(conversation_id: str, body: RatingIn, session: DbSession, events: Event
         session.commit()
     except IntegrityError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, "this handoff is rated already") from error
-    events.emit(Event(Kind.HANDOFF_RATED, handoff.id, handoff.team_id, handoff.agent_id,
-                      {"score": body.score}))
+    events.emit(about(Kind.HANDOFF_RATED, handoff, score=body.score,
+                      rating=RatingOut.model_validate(rating).model_dump(mode="json")))
     return rating

@@ -14,7 +14,7 @@ from handoff import canned
 from handoff.api.handoffs import assigned_to
 from handoff.contract import Language
 from handoff.dependencies import AppSettings, CurrentAgent, DbSession, Events, Rasa
-from handoff.events import Event, Kind
+from handoff.events import Kind, about
 from handoff.models import Agent, AuditEvent, Handoff, agent_teams
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import CannedOut, Colleague, SlotCorrection
@@ -58,7 +58,7 @@ async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, session
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
     await run_in_threadpool(_record, session, handoff, agent, name, value)
-    events.emit(Event(Kind.HANDOFF_UPDATED, handoff.id, handoff.team_id, handoff.agent_id))
+    events.emit(about(Kind.HANDOFF_UPDATED, handoff, slots=handoff.context["slots"]))
     return handoff.context["slots"]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, widget_status
 from handoff import queue
 from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa
-from handoff.events import Event, Kind
+from handoff.events import Event, Kind, about
 from handoff.models import Agent, AuditEvent, Handoff, Message, Note, Rating
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import (
@@ -56,10 +56,6 @@ def assigned_to(session: DbSession, handoff_id: int, agent: Agent) -> Handoff:
     return handoff
 
 
-def _emit(events: Events, kind: Kind, handoff: Handoff, **data: object) -> None:
-    events.emit(Event(kind, handoff.id, handoff.team_id, handoff.agent_id, data))
-
-
 @routes.get("", response_model=list[HandoffOut])
 def list_handoffs(
     session: DbSession, agent: CurrentAgent,
@@ -82,7 +78,7 @@ def claim_next(session: DbSession, agent: CurrentAgent, events: Events) -> Hando
     """Take the next handoff you can serve (your teams and languages), or null if none waits."""
     handoff = queue.claim_next(session, agent.id)
     if handoff is not None:
-        _emit(events, Kind.HANDOFF_ASSIGNED, handoff)
+        events.emit(about(Kind.HANDOFF_ASSIGNED, handoff))
     return handoff
 
 
@@ -111,7 +107,7 @@ def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> Han
 def claim(handoff_id: int, session: DbSession, agent: CurrentAgent, events: Events) -> Handoff:
     _visible(session, handoff_id, agent)
     handoff = queue.claim(session, handoff_id, agent.id)
-    _emit(events, Kind.HANDOFF_ASSIGNED, handoff)
+    events.emit(about(Kind.HANDOFF_ASSIGNED, handoff))
     return handoff
 
 
@@ -156,8 +152,8 @@ def add_note(handoff_id: int, body: SendText, session: DbSession, agent: Current
     note = Note(handoff_id=handoff.id, agent_id=agent.id, text=body.text, created_at=time.time())
     session.add(note)
     session.commit()
-    events.emit(Event(Kind.NOTE_CREATED, handoff.id, handoff.team_id,
-                      data={"note_id": note.id}))
+    events.emit(Event(Kind.NOTE_CREATED, handoff.id, handoff.team_id, data={
+        "note_id": note.id, "note": NoteOut.model_validate(note).model_dump(mode="json")}))
     return note
 
 
@@ -179,7 +175,7 @@ async def transfer(handoff_id: int, body: Transfer, session: DbSession, agent: C
     if (body.agent_id is None) == (body.team is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
     moved = await run_in_threadpool(_transfer, session, handoff_id, body, agent)
-    _emit(events, Kind.HANDOFF_TRANSFERRED, moved)
+    events.emit(about(Kind.HANDOFF_TRANSFERRED, moved))
     return moved
 
 
@@ -189,7 +185,7 @@ def release(handoff_id: int, session: DbSession, agent: CurrentAgent,
     """Give the handoff back to the queue (it keeps its place)."""
     handoff = assigned_to(session, handoff_id, agent)
     queue.requeue(session, handoff, f"agent:{agent.id}", "released")
-    _emit(events, Kind.HANDOFF_RELEASED, handoff)
+    events.emit(about(Kind.HANDOFF_RELEASED, handoff))
     return handoff
 
 
@@ -199,7 +195,7 @@ def abandon(handoff_id: int, session: DbSession, agent: CurrentAgent,
     """Close a waiting handoff whose customer has left (or that is spam), without a reply."""
     handoff = _visible(session, handoff_id, agent)
     queue.abandon(session, handoff, f"agent:{agent.id}", "closed from the queue")
-    _emit(events, Kind.HANDOFF_ABANDONED, handoff)
+    events.emit(about(Kind.HANDOFF_ABANDONED, handoff))
     return handoff
 
 
@@ -224,5 +220,5 @@ async def resolve(handoff_id: int, session: DbSession, agent: CurrentAgent, even
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
     resolved = await run_in_threadpool(queue.resolve, session, handoff, f"agent:{agent.id}")
-    events.emit(Event(Kind.HANDOFF_RESOLVED, handoff.id, handoff.team_id, agent.id))
+    events.emit(about(Kind.HANDOFF_RESOLVED, resolved))
     return resolved

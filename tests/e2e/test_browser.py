@@ -189,8 +189,13 @@ def test_english_chat_survives_a_reload_shows_typing_and_keeps_ltr(
     expect(widget.get_by_text(f"{agent.name} is typing…")).to_be_visible()
     widget.get_by_label("Your message").press_sequentially("my shoes")
     expect(console.get_by_text("مشتری در حال نوشتن است…")).to_be_visible()
+    # The live event carries the message: the console adds it in place, fetching nothing.
+    fetched: list[str] = []
+    console.on("request", lambda request: fetched.append(f"{request.method} {request.url}"))
     widget.keyboard.press("Enter")
     expect(console.locator("#transcript")).to_contain_text("my shoes")
+    expect(console.locator("#transcript .from-customer", has_text="my shoes")).to_have_count(1)
+    assert [call for call in fetched if "/api/v1/handoffs" in call] == []
     # Direction per message: Persian text in the English panel reads right to left.
     widget.get_by_label("Your message").fill("سایز ۴۲ لطفا")
     widget.keyboard.press("Enter")

@@ -1,0 +1,32 @@
+// The service's public API (/api/v1, documented at /docs), and its errors in the agent's language.
+import { byId } from "./dom.js";
+import { t } from "./i18n.js";
+import { state } from "./state.js";
+
+export class ApiError extends Error {
+  constructor(status) { super("HTTP " + status); this.status = status; }
+}
+
+let unauthorized = () => {};
+export function onUnauthorized(handler) { unauthorized = handler; }
+
+export async function api(method, path, body) {
+  const response = await fetch("/api/v1" + path, {
+    method, headers: Object.assign({ "Content-Type": "application/json" },
+      state.token ? { Authorization: "Bearer " + state.token } : {}),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401 && state.token) unauthorized();
+  if (!response.ok) throw new ApiError(response.status);
+  return response.json();
+}
+
+export function showError(error) {
+  const errors = t().errors;
+  const banner = byId("error");
+  if (banner) banner.textContent = errors[error.status] || errors.other;
+}
+
+export async function attempt(action) {
+  try { await action(); } catch (error) { showError(error); }
+}

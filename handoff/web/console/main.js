@@ -1,0 +1,120 @@
+// The agents' console: sign-in, presence, and live events applied to the queue and the open
+// chat in place. It uses only the service's public API (/api/v1, documented at /docs).
+import { api, attempt, onUnauthorized } from "./api.js";
+import { addMessage, openHandoff, renderDetail, renderNoChat, showTyping, updateDetail } from "./chat.js";
+import { addNote } from "./context.js";
+import { byId, el } from "./dom.js";
+import { applyToDocument, browserLanguage, loadTexts, t, texts } from "./i18n.js";
+import { connectLive, disconnectLive } from "./live.js";
+import { refreshQueue, renderQueue, tickWaitingTimes, updateQueue } from "./queue.js";
+import { state } from "./state.js";
+
+const app = byId("app");
+
+function languageSelect(id) {
+  return el("select", { id, onchange: (event) => setLanguage(event.target.value) },
+    Object.entries(texts).map(([code, language]) =>
+      el("option", { value: code, lang: code, selected: code === state.language }, language.name)));
+}
+
+function setLanguage(language) {
+  state.language = language;
+  localStorage.setItem("console-language", language);
+  applyToDocument();
+  state.me ? renderMain() : renderLogin();
+}
+
+function renderLogin() {
+  const words = t();
+  const form = el("form", { class: "login", onsubmit: (event) => { event.preventDefault(); signIn(form); } },
+    el("h1", {}, words.title),
+    el("label", { for: "login-email" }, words.email),
+    el("input", { id: "login-email", name: "email", type: "email", autocomplete: "username", required: true, dir: "ltr" }),
+    el("label", { for: "login-password" }, words.password),
+    el("input", { id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true }),
+    el("label", { for: "login-language" }, words.language), languageSelect("login-language"),
+    el("button", { type: "submit" }, words.signIn),
+    el("p", { id: "error", role: "alert" }));
+  app.replaceChildren(form);
+  form.querySelector("input").focus();
+}
+
+async function signIn(form) {
+  try {
+    const token = await api("POST", "/auth/login", { email: form.email.value, password: form.password.value });
+    state.token = token.access_token;
+    sessionStorage.setItem("console-token", state.token);
+    await start();
+  } catch (error) {
+    byId("error").textContent = error.status === 401 ? t().errors.login : t().errors.other;
+  }
+}
+
+function signOut() {
+  state.token = null; state.me = null; state.detail = null;
+  sessionStorage.removeItem("console-token");
+  disconnectLive();
+  renderLogin();
+}
+
+async function start() {
+  state.me = await api("GET", "/agents/me");
+  [state.teams, state.colleagues] = await Promise.all([api("GET", "/teams"), api("GET", "/agents")]);
+  connectLive(onEvent);
+  renderMain();
+  await refreshQueue();
+}
+
+// Each event carries what changed, so the queue and the open chat change in place.
+function onEvent(event) {
+  const open = state.detail && state.detail.id === event.handoff_id;
+  if (event.type === "customer.typing") {
+    if (open) showTyping();
+  } else if (event.type === "agent.presence") {
+    if (event.agent_id === state.me.id) {
+      state.me.presence = event.presence;
+      const select = byId("presence");
+      if (select) select.value = event.presence;
+    }
+  } else if (event.message) {
+    addMessage(event.message);
+  } else if (event.note) {
+    if (open) addNote(event.note);
+  } else if (event.handoff) {
+    updateQueue(event.handoff);
+    const extra = {};
+    if (event.rating) extra.rating = event.rating;
+    if (event.slots) extra.context = Object.assign({}, state.detail && state.detail.context, { slots: event.slots });
+    if (open) updateDetail(event.handoff, extra);
+  } else {
+    refreshQueue();  // an event this console does not know: read the queue again
+    if (open) openHandoff(event.handoff_id);
+  }
+}
+
+function renderMain() {
+  const words = t();
+  const presence = el("select", { id: "presence", onchange: (event) => attempt(async () => {
+    state.me = await api("PUT", "/agents/me/presence", { presence: event.target.value });
+  }) }, ["online", "away", "offline"].map((p) => el("option", { value: p, selected: p === state.me.presence }, words[p])));
+  app.replaceChildren(
+    el("header", { class: "topbar" },
+      el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
+      el("label", { for: "presence" }, words.presence), presence,
+      el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
+      el("button", { type: "button", onclick: signOut }, words.signOut)),
+    el("p", { id: "error", role: "alert" }),
+    el("div", { class: "columns" },
+      el("section", { id: "queue", "aria-labelledby": "queue-title" }, el("h2", { id: "queue-title" }, words.queue), el("ul", { id: "queue-list" })),
+      el("section", { id: "chat", "aria-labelledby": "chat-title" }),
+      el("aside", { id: "context", "aria-labelledby": "context-title" })));
+  renderQueue();
+  if (state.detail) renderDetail(); else renderNoChat();
+}
+
+await loadTexts();
+state.language = state.language && texts[state.language] ? state.language : browserLanguage();
+onUnauthorized(signOut);
+setInterval(tickWaitingTimes, 1000);
+applyToDocument();
+if (state.token) start().catch(() => signOut()); else renderLogin();
