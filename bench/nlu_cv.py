@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from bench.nlu_eval import LANGUAGES
 from bench.rasa_cli import rasa
+from common.protocol import LANGUAGES
 from common.text import normalize
 from tools.model import ROOT
 

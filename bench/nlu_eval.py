@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 from bench.rasa_cli import rasa
-
-LANGUAGES = ("en", "fa", "ar", "he")
+from common.protocol import LANGUAGES
 
 
 def main() -> None:

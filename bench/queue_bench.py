@@ -23,12 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.orm import sessionmaker
 
+from common.protocol import LANGUAGES, WEB_CHANNEL
 from handoff import queue
 from handoff.migrate import upgrade
 from handoff.models import Agent, AuditEvent, Contact, Conversation, Handoff, agent_teams
 from tests.handoff.support import postgres_database
-
-LANGUAGES = ("en", "fa", "ar", "he")
 
 
 def seed(sessions: sessionmaker, handoffs: int, agents: int) -> list[int]:
@@ -40,11 +39,11 @@ def seed(sessions: sessionmaker, handoffs: int, agents: int) -> list[int]:
         session.execute(insert(Contact),
                         [{"id": i + 1, "created_at": now} for i in range(handoffs)])
         session.execute(insert(Conversation), [
-            {"id": i + 1, "sender_id": f"c{i}", "channel": "socketio", "contact_id": i + 1,
+            {"id": i + 1, "sender_id": f"c{i}", "channel": WEB_CHANNEL, "contact_id": i + 1,
              "created_at": now} for i in range(handoffs)])
         session.execute(insert(Handoff), [
             {"reference": f"R{i:07d}", "conversation_pk": i + 1, "conversation_id": f"c{i}",
-             "channel": "socketio", "language": LANGUAGES[i % 4], "reason": "explicit_request",
+             "channel": WEB_CHANNEL, "language": LANGUAGES[i % 4], "reason": "explicit_request",
              "summary": "", "context": {}, "team_id": team.id, "priority": int(i % 3 == 0),
              "status": "queued", "created_at": now - handoffs + i} for i in range(handoffs)])
         capacity = -(-handoffs // agents) + 1

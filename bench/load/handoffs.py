@@ -25,6 +25,7 @@ from typing import Any
 
 import websocket
 
+from common.protocol import LANGUAGES
 from tests.e2e.clients import Agent, Customer
 
 ASK = "I want to talk to a person"
@@ -161,7 +162,7 @@ def run_handoffs(rasa_url: str, handoff_url: str, admin_token: str, customers: i
     """`customers` handoffs open at the same time, arriving within `spread` seconds."""
     capacity = -(-customers // agent_count)
     team = [Agent.create(handoff_url, admin_token, f"Load{uuid.uuid4().hex[:8]}", capacity,
-                         ["en", "fa", "ar", "he"]) for _ in range(agent_count)]
+                         list(LANGUAGES)) for _ in range(agent_count)]
     agents = {agent.call("GET", "/agents/me").json()["id"]: agent for agent in team}
     feeds = LiveFeeds()
     for agent in team:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from common.protocol import LANGUAGES
 from tests.e2e.clients import Agent, Customer
 from tools.stack import Stack, StackConfig
 
@@ -47,7 +48,7 @@ def agent_factory(stack: Stack) -> Iterator[Callable[..., Agent]]:
     admin_token = stack.config.environment()["HANDOFF_ADMIN_TOKEN"]
     made: list[Agent] = []
 
-    def make(capacity: int = 3, languages: tuple[str, ...] = ("en", "fa", "ar", "he")) -> Agent:
+    def make(capacity: int = 3, languages: tuple[str, ...] = LANGUAGES) -> Agent:
         agent = Agent.create(stack.config.handoff_url, admin_token,
                              f"Sara{uuid.uuid4().hex[:6]}", capacity, list(languages))
         made.append(agent)

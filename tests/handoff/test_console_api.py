@@ -21,8 +21,13 @@ def _token(headers: dict[str, str]) -> str:
 def test_the_pages_and_the_widget_script_are_served(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/console/"
     console = client.get("/console/")
-    assert console.status_code == 200 and "console.js" in console.text
+    assert console.status_code == 200 and 'type="module" src="main.js"' in console.text
+    assert client.get("/console/main.js").status_code == 200
     assert "io(socketUrl" in client.get("/widget/widget.js").text
+    # the widget runs on customers' own sites and fetches its texts from here
+    texts = client.get("/widget/i18n/fa.json", headers={"Origin": "https://shop.example"})
+    assert texts.headers["access-control-allow-origin"] == "*"
+    assert texts.json()["dir"] == "rtl"
     assert client.get("/widget/socket.io.min.js").status_code == 200
     demo = client.get("/widget/demo")
     assert 'src="/widget/widget.js"' in demo.text and "data-socket-url=" in demo.text

@@ -61,3 +61,11 @@ def test_texts_with_a_count_have_the_plural_forms_of_their_language(page: str) -
             if isinstance(value, dict):
                 assert tuple(value) == CATEGORIES[language], (language, key)
     assert any(isinstance(v, dict) for v in flat(texts("widget", "ar")).values())
+
+
+@pytest.mark.parametrize("script", ["widget/widget.js", "console/i18n.js"])
+def test_the_pages_load_the_languages_of_common_protocol(script: str) -> None:
+    """The pages cannot import Python: their one list of languages must be this one."""
+    source = (WEB / script).read_text(encoding="utf-8")
+    listed = re.search(r"const LANGUAGES = \[([^\]]*)\]", source)
+    assert listed and tuple(re.findall(r'"(\w+)"', listed.group(1))) == LANGUAGES
