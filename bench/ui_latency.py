@@ -55,7 +55,7 @@ def one_run(browser: Browser, config: StackConfig, agent: Agent,
         conversation = widget.evaluate("window.supportWidget.state.sessionId")
         handoff = eventually(lambda: agent.find(conversation))
         seen = eventually(lambda: console.evaluate(f"window.seen['{handoff['id']}']"))
-        # the router assigns it to the online agent, whose queue then offers "Open"
+        # the assigner assigns it to the online agent, whose queue then offers "Open"
         console.locator(f".ticket[data-id='{handoff['id']}'] button", has_text="Open").click()
         marker = f"Hello, Sara here ({uuid.uuid4().hex[:8]})"
         console.get_by_label("Reply to the customer").fill(marker)

@@ -32,18 +32,20 @@ def _unauthorized(detail: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_services(connection: HTTPConnection) -> Services:
+async def get_services(connection: HTTPConnection) -> Services:
+    """The app's parts. This getter and those below are `async` only so that FastAPI calls them
+    on the event loop: a plain `def` dependency costs a worker-thread hop per request."""
     return connection.app.state.services
 
 
 AppServices = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(services: AppServices) -> Settings:
+async def get_settings(services: AppServices) -> Settings:
     return services.settings
 
 
-def get_sessions(services: AppServices) -> sessionmaker:
+async def get_sessions(services: AppServices) -> sessionmaker:
     return services.sessions
 
 
@@ -52,23 +54,23 @@ def get_session(services: AppServices) -> Iterator[Session]:
         yield session
 
 
-def get_events(services: AppServices) -> Dispatcher:
+async def get_events(services: AppServices) -> Dispatcher:
     return services.events
 
 
-def get_hub(services: AppServices) -> Hub:
+async def get_hub(services: AppServices) -> Hub:
     return services.hub
 
 
-def get_assigner(services: AppServices) -> Assigner:
+async def get_assigner(services: AppServices) -> Assigner:
     return services.assigner
 
 
-def get_outbox(services: AppServices) -> Outbox:
+async def get_outbox(services: AppServices) -> Outbox:
     return services.outbox
 
 
-def get_rasa(services: AppServices) -> RasaClient:
+async def get_rasa(services: AppServices) -> RasaClient:
     return services.rasa
 
 
@@ -105,12 +107,12 @@ def current_agent(credentials: Bearer, session: DbSession, settings: AppSettings
     return agent
 
 
-def action_server(credentials: Bearer, settings: AppSettings) -> None:
+async def action_server(credentials: Bearer, settings: AppSettings) -> None:
     if credentials is None or not secret_matches(credentials.credentials, settings.action_secret):
         raise _unauthorized("action server secret required")
 
 
-def admin(credentials: Bearer, settings: AppSettings) -> None:
+async def admin(credentials: Bearer, settings: AppSettings) -> None:
     if credentials is None or not secret_matches(credentials.credentials, settings.admin_token):
         raise _unauthorized("admin token required")
 

@@ -2,7 +2,7 @@
 
 Rasa 3.6 serialises everything on one conversation with a ticket lock, and a request that finds it
 busy sleeps a whole second before it looks again (`LockStore._acquire_lock`, a fixed default). A
-handoff makes such collisions common: the router tells the customer "Sara has your request" while
+handoff makes such collisions common: the service tells the customer "Sara has your request" while
 the escalation turn still holds the lock, and an agent's first reply queues behind that. Measured
 in the browser (bench/ui_latency.py), agent send → customer screen went from p50 1054 ms to tens of
 milliseconds with a 20 ms poll. Waiting stays in order (tickets); only the poll is shorter.

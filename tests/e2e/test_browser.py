@@ -96,7 +96,7 @@ def test_persian_customer_agent_corrects_replies_resolves_and_is_rated(
     reference = widget.evaluate("window.supportWidget.state.status.reference")
 
     # The agent signs in, sees the handoff with why, language and channel, and goes online:
-    # the router assigns it and the customer sees who has their request.
+    # the assigner assigns it and the customer sees who has their request.
     console = sign_in(browser, stack.config.handoff_url, agent)
     ticket = console.locator(".ticket", has_text=reference)
     expect(ticket).to_contain_text("asked for a person")

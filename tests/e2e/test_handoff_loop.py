@@ -88,7 +88,7 @@ def test_bot_escalation_agent_and_back(
     assert context["last_intents"][-1]["name"] == "human_handoff"
     assert context["slots"]["language"] == language
 
-    # The agent comes online; the router assigns the chat and the customer learns who has it.
+    # The agent comes online; the assigner assigns the chat and the customer learns who has it.
     agent.set_presence("online")
     assert expect(customer, "utter_handoff_assigned", language)["agent"] == agent.name
     assigned = customer.status()

@@ -77,7 +77,7 @@ def settings(settings: Settings, rasa: RasaApi) -> Settings:
 
 class RequestsMarked:
     """Marks the context of each HTTP request, so statements of the service's background loops
-    (router, outbox retries) that run meanwhile are not counted as the request's."""
+    (assigner, outbox retries) that run meanwhile are not counted as the request's."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
