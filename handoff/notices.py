@@ -17,7 +17,7 @@ from common.plurals import about_minutes
 from common.text import localize_digits
 from handoff.availability import team_availability
 from handoff.models import Agent, Handoff, Team
-from handoff.queue import standing
+from handoff.queue import Standing, standing
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.states import Status
 
@@ -88,9 +88,10 @@ class Notice:
 
 
 def notice_for(session: Session, handoff: Handoff) -> Notice:
-    response, values = status_notice(session, handoff)
+    where = whereabouts(session, handoff)
+    response, values = status_notice(handoff, where)
     return Notice(handoff.conversation_id, handoff.language, response, values,
-                  widget_status(session, handoff))
+                  widget_status(handoff, where))
 
 
 class Announcer:
@@ -120,34 +121,47 @@ class Announcer:
             await self._notices.tell(notice)
 
 
-def widget_status(session: Session, handoff: Handoff) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where a request stands, read once for both the text and the widget's status."""
+
+    place: Standing | None  # None once resolved
+    availability: protocol.Availability | None
+    opens_at: str | None
+    agent: str | None  # who has it, while assigned
+
+
+def whereabouts(session: Session, handoff: Handoff) -> Whereabouts:
+    if handoff.status == Status.RESOLVED:
+        return Whereabouts(None, None, None, None)
+    agent = session.get(Agent, handoff.agent_id) if handoff.agent_id is not None else None
+    place = standing(session, handoff)
+    availability, opens_at = team_availability(session.get(Team, handoff.team_id),
+                                               place.agents_online)
+    return Whereabouts(place, availability, opens_at,
+                       agent.name if agent and handoff.status == Status.ASSIGNED else None)
+
+
+def widget_status(handoff: Handoff, where: Whereabouts) -> dict[str, Any] | None:
     """Where the request stands, for the web widget's status bar; None on other channels,
     which get the text alone."""
     if handoff.channel != protocol.WEB_CHANNEL:
         return None
-    agent = session.get(Agent, handoff.agent_id) if handoff.agent_id is not None else None
-    place = standing(session, handoff) if handoff.status != Status.RESOLVED else None
-    availability, opens_at = (team_availability(session.get(Team, handoff.team_id),
-                                                place.agents_online)
-                              if place else (None, None))
+    place = where.place
     return protocol.widget_status(
-        reference=handoff.reference, status=str(handoff.status), availability=availability,
+        reference=handoff.reference, status=str(handoff.status), availability=where.availability,
         position=place.position if place else None,
         expected_wait_seconds=place.expected_wait_seconds if place else None,
-        agent=agent.name if agent and handoff.status == Status.ASSIGNED else None,
-        opens_at=opens_at)
+        agent=where.agent, opens_at=where.opens_at)
 
 
-def status_notice(session: Session, handoff: Handoff) -> tuple[str, dict[str, Any]]:
+def status_notice(handoff: Handoff, where: Whereabouts) -> tuple[str, dict[str, Any]]:
     """The response (and its values) that tells the customer where their request stands."""
     if handoff.status == Status.ASSIGNED and handoff.agent_id is not None:
-        agent = session.get(Agent, handoff.agent_id)
-        return "utter_handoff_assigned", {"agent": agent.name if agent else ""}
-    place = standing(session, handoff)
-    availability, opens_at = team_availability(session.get(Team, handoff.team_id),
-                                               place.agents_online)
-    if availability == "closed":
-        opens = localize_digits(protocol.opening_time(opens_at), handoff.language)
+        return "utter_handoff_assigned", {"agent": where.agent or ""}
+    place = where.place or Standing(0, None, 0)
+    if where.availability == "closed":
+        opens = localize_digits(protocol.opening_time(where.opens_at), handoff.language)
         return "utter_handoff_closed", {"reference": handoff.reference, "opens": opens}
     if place.expected_wait_seconds is None:
         return "utter_handoff_no_agents", {"reference": handoff.reference}
