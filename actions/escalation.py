@@ -16,6 +16,7 @@ from common.plurals import about_minutes
 from common.protocol import (
     DEFAULT_LANGUAGE,
     HANDOFF_INTENT,
+    TELEGRAM,
     WEB_CHANNEL,
     opening_time,
     wait_minutes,
@@ -79,6 +80,9 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         return []
     response, values = queued_message(ticket, context["language"])
     dispatcher.utter_message(response=response, **values, **widget_json(tracker, ticket))
+    if context["channel"] == TELEGRAM and not context["verified"]:
+        # so that the same person is recognised when they write on WhatsApp or the web
+        dispatcher.utter_message(response="utter_share_phone")
     return [SlotSet("handoff_reference", ticket["reference"]), SlotSet("handoff_offer", None),
             *end_form(tracker), ConversationPaused()]
 

@@ -14,8 +14,13 @@ from common.protocol import (
     CONTRACT_VERSION,
     DEFAULT_LANGUAGE,
     HANDOFF_INTENT,
+    META_ATTACHMENTS,
     META_HANDOFF_ID,
+    META_IDENTITY,
     META_SHOWN,
+    META_VERIFIED_PHONE,
+    TELEGRAM,
+    WEB_CHANNEL,
 )
 from common.text import is_payload
 
@@ -81,6 +86,48 @@ def _contact(slots: dict[str, Any]) -> dict[str, Any]:
     return contact
 
 
+def _customer_events(events: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
+    """The customer's messages that came in through `channel`'s connector: only that
+    connector writes the metadata read from them (a REST client could write anything)."""
+    return [event for event in events
+            if event.get("event") == "user" and event.get("input_channel") == channel]
+
+
+def verified_identities(events: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Phone numbers shared with Telegram's contact button, which the connector accepted
+    only as the sender's own."""
+    phones = {(event.get("metadata") or {}).get(META_VERIFIED_PHONE)
+              for event in _customer_events(events, TELEGRAM)}
+    return [{"kind": "phone", "value": phone, "source": "telegram_contact"}
+            for phone in sorted(phone for phone in phones if phone)]
+
+
+def signed_identity(events: list[dict[str, Any]]) -> dict[str, str] | None:
+    """The latest identity the web widget sent, as the host site signed it (unchecked here:
+    the service holds the site's secret)."""
+    for event in reversed(_customer_events(events, WEB_CHANNEL)):
+        identity = (event.get("metadata") or {}).get(META_IDENTITY)
+        if isinstance(identity, dict) and identity.get("identifier") and identity.get(
+                "identifier_hash"):
+            return {"identifier": str(identity["identifier"])[:320],
+                    "identifier_hash": str(identity["identifier_hash"])[:128]}
+    return None
+
+
+def attachments(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The photos the customer sent, for the agent to see."""
+    found = []
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        for attachment in (event.get("metadata") or {}).get(META_ATTACHMENTS) or []:
+            if isinstance(attachment, dict) and attachment.get("ref"):
+                found.append({"type": "image", "channel": str(attachment.get("channel")),
+                              "ref": str(attachment["ref"]),
+                              "timestamp": event.get("timestamp")})
+    return found[-50:]
+
+
 def build_context(tracker: Tracker, reason: str) -> dict[str, Any]:
     """Return the handoff context for the conversation in `tracker`."""
     slots = {key: value for key, value in tracker.slots.items()
@@ -95,6 +142,9 @@ def build_context(tracker: Tracker, reason: str) -> dict[str, Any]:
         "reason": reason,
         "summary": _summary(intents),
         "contact": _contact(slots),
+        "verified": verified_identities(tracker.events),
+        "signed_identity": signed_identity(tracker.events),
+        "attachments": attachments(tracker.events),
         "slots": slots,
         "active_form": active_loop.get("name"),
         "last_intents": [{"name": i["name"], "confidence": i["confidence"]} for i in intents],

@@ -36,6 +36,15 @@ META_NOTICE = "handoff_notice"  # the response the service sent as a status noti
 META_HANDOFF_STATUS = "handoff_status"
 META_LANGUAGE = "language"  # the language the customer chose in the widget
 META_SHOWN = "shown"  # what a button the customer pressed said
+# Set by the messenger connectors (rasa_runtime/channels/) on a customer message:
+META_PLATFORM_MESSAGE_ID = "platform_message_id"  # the platform's id, to drop repeat deliveries
+META_ATTACHMENTS = "attachments"  # photos: [{"type": "image", "channel": ..., "ref": ...}]
+META_VERIFIED_PHONE = "verified_phone"  # a phone number the platform vouches is the sender's
+META_IDENTITY = "identity"  # the web widget's identity, as the host site signed it
+
+# Rasa channel names of the messengers (rasa_runtime/channels/); each prefixes its sender ids
+# with its name, so that ids of different platforms never meet in one conversation.
+TELEGRAM, MESSENGER, WHATSAPP = "telegram", "messenger", "whatsapp"
 
 Availability = Literal["open", "no_agents", "closed"]
 

@@ -6,6 +6,8 @@ normalised text still point into the customer's original message.
 
 from __future__ import annotations
 
+import unicodedata
+
 # Persian (U+06F0..) and Arabic-Indic (U+0660..) digits become ASCII digits.
 _DIGITS = {chr(0x06F0 + i): str(i) for i in range(10)}
 _DIGITS |= {chr(0x0660 + i): str(i) for i in range(10)}
@@ -45,3 +47,48 @@ def localize_digits(text: str, language: str) -> str:
 def ascii_digits(text: str) -> str:
     """Return `text` with Persian and Arabic-Indic digits replaced by ASCII digits."""
     return text.translate(str.maketrans(_DIGITS))
+
+
+# Where a long message is best split, most natural first: paragraph, line, sentence, word.
+_BREAKS = ("\n\n", "\n", ". ", "؟ ", "? ", "! ", "، ", ", ", " ")
+
+
+def utf16_length(text: str) -> int:
+    """Length as the messaging platforms count it (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fits(text: str, limit: int) -> int:
+    """How many code points of `text` fit in `limit` UTF-16 units, not ending inside a
+    combined character (a base letter and its marks, an emoji and its modifiers or joiners)."""
+    units = 0
+    for end, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            while end > 1 and _joins(text[end - 1], text[end]):
+                end -= 1
+            return end
+    return len(text)
+
+
+def _joins(before: str, char: str) -> bool:
+    """Whether `char` belongs to the character before it."""
+    return bool(unicodedata.combining(char)) or char in "\u200d\ufe0f" or before == "\u200d" \
+        or 0x1F3FB <= ord(char) <= 0x1F3FF
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """`text` in parts of at most `limit` UTF-16 units, split where a reader would (paragraph,
+    line, sentence, word), so a platform's length limit never cuts a message short. Nothing is
+    dropped: joining the parts with the whitespace between them gives `text` back."""
+    parts: list[str] = []
+    rest = text.strip()
+    while utf16_length(rest) > limit:
+        window = rest[:_fits(rest, limit)]
+        cut = next((window.rfind(mark) + len(mark.rstrip()) for mark in _BREAKS
+                    if window.rfind(mark) > len(window) // 3), len(window))
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

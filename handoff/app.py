@@ -23,8 +23,9 @@ ROUTES = (agents, teams, bot, handoffs, console, live, widget)
 
 
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    """The event consumer (customers' messages), the outbox (agents' messages) and the
-    assigner, plus on PostgreSQL the listener for Rasa's event table's notifications."""
+    """The event consumer (customers' messages), the outbox (agents' messages), the assigner
+    and the fetcher of customers' photos, plus on PostgreSQL the listener for Rasa's event
+    table's notifications."""
     settings = services.settings
 
     async def customer_wrote(recorded: list[Recorded]) -> None:
@@ -43,6 +44,7 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
                      settings.notified_poll_interval),
         services.outbox.run(2.0, stop),
         services.assigner.run(stop),
+        services.attachments.run(1.0, stop),
     ]
     if wakeup is not None:
         coroutines.append(wakeup.run(stop))
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
         services.assigner.wake.set()
         await asyncio.gather(*tasks)
         await services.rasa.aclose()
+        await services.attachments.aclose()
         services.engine.dispose()
         services.events_engine.dispose()
 

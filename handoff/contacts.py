@@ -1,15 +1,27 @@
-"""Recognising one person across channels by the verified details the bot collected."""
+"""Recognising one person across channels, by verified identities only.
+
+An identity is verified when a platform or the host site vouches for it: the channel's own sender
+id, WhatsApp's sender number, a phone number shared with Telegram's contact button as the
+sender's own, and the web widget's identity signed with the site's secret. What the customer only
+typed (an email, a phone number, an order number) is shown to agents as stated, and never links
+two conversations: anyone can type someone else's order number.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from common.protocol import WHATSAPP
 from common.text import ascii_digits
-from handoff.contract import HandoffContext
+from handoff.contract import HandoffContext, SignedIdentity
 from handoff.models import Contact, ContactIdentity, Conversation
+
+Identity = tuple[str, str]  # (kind, normalised value)
 
 
 def normalize_phone(phone: str) -> str:
@@ -17,37 +29,55 @@ def normalize_phone(phone: str) -> str:
     return ("+" if phone.strip().startswith(("+", "00")) else "") + digits.removeprefix("00")
 
 
-def identities(context: HandoffContext) -> list[tuple[str, str]]:
-    """(kind, normalised value) pairs; the channel sender is one too, for returning customers."""
-    found = [("channel", f"{context.channel}:{context.conversation_id}")]
-    if context.contact.email:
-        found.append(("email", context.contact.email.strip().lower()))
-    if context.contact.phone and (phone := normalize_phone(context.contact.phone)):
+def identity_hash(secret: str, identifier: str) -> str:
+    """What the host site's backend computes for its signed-in user: hex HMAC-SHA256 of the
+    user's id (or email) with the site's secret (README, "Signed-in customers on the web")."""
+    return hmac.new(secret.encode(), identifier.encode(), hashlib.sha256).hexdigest()
+
+
+def signed(identity: SignedIdentity | None, secret: str | None) -> list[Identity]:
+    """The site's user, if the site signed them; nothing when no secret is set."""
+    if identity is None or not secret or not hmac.compare_digest(
+            identity.identifier_hash.lower(), identity_hash(secret, identity.identifier)):
+        return []
+    value = identity.identifier.strip()
+    return [("email", value.lower())] if "@" in value else [("site_user", value)]
+
+
+def channel_identities(conversation_id: str, channel: str) -> list[Identity]:
+    """What the channel itself vouches for: its sender id, and on WhatsApp the number."""
+    sender = conversation_id if conversation_id.startswith(f"{channel}:") \
+        else f"{channel}:{conversation_id}"  # the messengers' ids carry their channel already
+    found = [("channel", sender)]
+    if channel == WHATSAPP and (phone := normalize_phone(conversation_id.partition(":")[2])):
         found.append(("phone", phone))
-    found.extend(("order", ascii_digits(order).strip().upper())
-                 for order in context.contact.order_numbers if order.strip())
     return found
 
 
-def conversation_for(session: Session, context: HandoffContext) -> Conversation:
-    """The conversation of this handoff, linked to the contact its details identify.
+def identities(context: HandoffContext, secret: str | None) -> list[Identity]:
+    """Every verified identity of the handoff's customer."""
+    found = channel_identities(context.conversation_id, context.channel)
+    found.extend(("phone", normalize_phone(verified.value)) for verified in context.verified
+                 if normalize_phone(verified.value))
+    found.extend(signed(context.signed_identity, secret))
+    return list(dict.fromkeys(found))
 
-    A detail already known points to its contact; new details are attached to that contact, so the
-    next channel the person uses is recognised as well. No known detail makes a new contact.
-    """
-    keys = identities(context)
+
+def link(session: Session, conversation_id: str, channel: str,
+         keys: list[Identity], name: str | None = None) -> Conversation:
+    """The conversation, linked to the contact its identities point to; identities not known
+    yet are attached to that contact, so the next channel the person uses is recognised."""
     known = session.scalars(
         select(ContactIdentity).where(tuple_(ContactIdentity.kind, ContactIdentity.value).in_(keys))
     ).all()
     conversation = session.scalars(
-        select(Conversation).where(Conversation.sender_id == context.conversation_id)
-    ).first()
+        select(Conversation).where(Conversation.sender_id == conversation_id)).first()
     if known:
         contact_id = min(identity.contact_id for identity in known)
     elif conversation is not None:
         contact_id = conversation.contact_id
     else:
-        contact = Contact(name=context.contact.name)
+        contact = Contact(name=name)
         session.add(contact)
         session.flush()
         contact_id = contact.id
@@ -55,9 +85,16 @@ def conversation_for(session: Session, context: HandoffContext) -> Conversation:
     session.add_all(ContactIdentity(contact_id=contact_id, kind=kind, value=value)
                     for kind, value in keys if (kind, value) not in existing)
     if conversation is None:
-        conversation = Conversation(sender_id=context.conversation_id, channel=context.channel,
+        conversation = Conversation(sender_id=conversation_id, channel=channel,
                                     contact_id=contact_id)
         session.add(conversation)
     conversation.contact_id = contact_id
     session.flush()
     return conversation
+
+
+def conversation_for(session: Session, context: HandoffContext,
+                     secret: str | None) -> Conversation:
+    """The conversation of this handoff, linked to the contact of its verified identities."""
+    return link(session, context.conversation_id, context.channel, identities(context, secret),
+                context.contact.name)

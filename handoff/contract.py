@@ -20,6 +20,31 @@ class Contact(BaseModel):
     order_numbers: list[str] = Field(default_factory=list, max_length=50)
 
 
+class VerifiedIdentity(BaseModel):
+    """A detail a platform vouches for: Telegram's contact button with the sender's own
+    `user_id` (the channel's sender id and WhatsApp's number the service reads itself)."""
+
+    kind: Literal["phone"]
+    value: str = Field(min_length=1, max_length=64)
+    source: Literal["telegram_contact"]
+
+
+class SignedIdentity(BaseModel):
+    """The web widget's identity as the host site signed it: the service checks the hash."""
+
+    identifier: str = Field(min_length=1, max_length=320)  # the site's user id or email
+    identifier_hash: str = Field(min_length=1, max_length=128)  # hex HMAC-SHA256
+
+
+class Attachment(BaseModel):
+    """A photo the customer sent; the service fetches it from the platform for the agent."""
+
+    type: Literal["image"]
+    channel: str = Field(min_length=1, max_length=64)
+    ref: str = Field(min_length=1, max_length=2000)  # Telegram file_id, or the platform's URL
+    timestamp: float | None = None
+
+
 class IntentScore(BaseModel):
     name: str = Field(max_length=200)
     confidence: float = Field(ge=0.0, le=1.0)
@@ -40,7 +65,11 @@ class HandoffContext(BaseModel):
     language: Language
     reason: Reason
     summary: str = Field(default="", max_length=1000)
+    # What the customer typed: shown to agents as stated, never used to link contacts.
     contact: Contact = Field(default_factory=Contact)
+    verified: list[VerifiedIdentity] = Field(default_factory=list, max_length=20)
+    signed_identity: SignedIdentity | None = None
+    attachments: list[Attachment] = Field(default_factory=list, max_length=50)
     slots: dict[str, Any] = Field(default_factory=dict)
     active_form: str | None = Field(default=None, max_length=200)
     # Routing hints from the bot's business rules: the team (skill) and a priority 0-3.

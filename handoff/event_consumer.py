@@ -18,6 +18,9 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.protocol import META_ATTACHMENTS, META_SHOWN, META_VERIFIED_PHONE, TELEGRAM
+from common.text import is_payload
+from handoff import attachments, contacts
 from handoff.background import pause
 from handoff.event_wakeup import EventWakeup
 from handoff.models import ConsumerOffset, Handoff, Message
@@ -52,6 +55,27 @@ def _open_handoffs(session: Session, conversation_ids: set[str]) -> dict[str, Ha
         )
     )
     return {handoff.conversation_id: handoff for handoff in handoffs}
+
+
+def shown_text(event: dict[str, Any]) -> str:
+    """What the agent reads: for a button or a photo, what the customer saw or sent."""
+    text = event["text"]
+    shown = (event.get("metadata") or {}).get(META_SHOWN)
+    return str(shown) if is_payload(text) and shown else text
+
+
+def learn_from(session: Session, handoff: Handoff, message: Message,
+               event: dict[str, Any]) -> None:
+    """A photo sent during the handoff is kept for the agent; a phone number shared with
+    Telegram's contact button (which the connector accepted only as the sender's own) becomes
+    a verified identity of the contact."""
+    metadata = event.get("metadata") or {}
+    if isinstance(metadata.get(META_ATTACHMENTS), list):
+        attachments.record(session, handoff.id, metadata[META_ATTACHMENTS], message.id)
+    phone = metadata.get(META_VERIFIED_PHONE)
+    if event.get("input_channel") == TELEGRAM and phone and (
+            value := contacts.normalize_phone(str(phone))):
+        contacts.link(session, handoff.conversation_id, handoff.channel, [("phone", value)])
 
 
 @dataclass(frozen=True)
@@ -120,9 +144,12 @@ class EventConsumer:
                 timestamp = float(event.get("timestamp") or 0)
                 if handoff is None or timestamp < handoff.created_at:
                     continue
-                message = Message(handoff_id=handoff.id, sender="customer", text=event["text"],
-                                  source_event_id=event_id, created_at=timestamp)
+                message = Message(handoff_id=handoff.id, sender="customer",
+                                  text=shown_text(event), source_event_id=event_id,
+                                  created_at=timestamp)
                 session.add(message)
+                session.flush()
+                learn_from(session, handoff, message, event)
                 intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
                 stored.append((message, intent, handoff))
             session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -72,7 +73,8 @@ class Contact(Base):
 
 
 class ContactIdentity(Base):
-    """A normalised detail that identifies a contact: email, phone, order, or channel sender."""
+    """A verified identity of a contact (handoff/contacts.py): a channel's sender id, a phone
+    number a platform vouched for, or the host site's signed user id or email."""
 
     __tablename__ = "contact_identities"
     __table_args__ = (UniqueConstraint("kind", "value", name="uq_contact_identity"),)
@@ -145,6 +147,24 @@ class Message(Base):
     # Agent messages: when a delivery was first tried, and when Rasa accepted it.
     sending_at: Mapped[float | None] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class Attachment(Base):
+    """A photo the customer sent: fetched from the platform once, served only to agents who may
+    see its handoff."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("handoff_id", "ref", name="uq_attachment_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    channel: Mapped[str] = mapped_column(String(64))
+    ref: Mapped[str] = mapped_column(String(2000))  # the platform's file id or URL
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until fetched
+    error: Mapped[str | None] = mapped_column(String(500))  # why fetching failed, if it did
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handoff import routing_policy
+from handoff import attachments, routing_policy
 from handoff.contacts import conversation_for
 from handoff.contract import HandoffContext
 from handoff.models import Agent, AuditEvent, Conversation, Handoff, Message, Team
@@ -59,14 +59,14 @@ def open_handoff_for(session: Session, conversation_id: str) -> Handoff | None:
     ).first()
 
 
-def create_handoff(session: Session, context: HandoffContext,
-                   default_team: str) -> tuple[Handoff, bool]:
+def create_handoff(session: Session, context: HandoffContext, default_team: str,
+                   identity_secret: str | None = None) -> tuple[Handoff, bool]:
     """Queue a handoff, or return the conversation's open one. The flag says whether it is new."""
     existing = open_handoff_for(session, context.conversation_id)
     if existing is not None:
         return existing, False
     try:
-        conversation = conversation_for(session, context)
+        conversation = conversation_for(session, context, identity_secret)
         team = team_named(session, context.team or default_team)
         handoff = Handoff(
             reference=_new_reference(),
@@ -84,6 +84,8 @@ def create_handoff(session: Session, context: HandoffContext,
         )
         session.add(handoff)
         session.flush()
+        attachments.record(session, handoff.id,
+                           [item.model_dump() for item in context.attachments])
         _audit(session, handoff.id, None, Status.QUEUED, "action-server", detail=context.reason)
         session.commit()
     except IntegrityError:  # a concurrent escalation of the same conversation or contact won

@@ -31,7 +31,10 @@ class RasaClient:
 
     @staticmethod
     def _conversation(conversation_id: str, path: str) -> str:
-        return f"/conversations/{quote(conversation_id, safe='')}/{path}"
+        """Rasa's Sanic does not decode its path parameters: the messengers' ids
+        ("telegram:42", "whatsapp:+98...") go as they are, or Rasa would open a new
+        conversation named "telegram%3A42"."""
+        return f"/conversations/{quote(conversation_id, safe=':+@')}/{path}"
 
     async def send_bot_message(self, conversation_id: str, text: str | None,
                                metadata: dict[str, Any],

@@ -92,6 +92,28 @@ class RatingOut(BaseModel):
     created_at: float
 
 
+class AttachmentOut(BaseModel):
+    """A photo the customer sent; `url` serves it to agents who may see the handoff."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    handoff_id: int
+    message_id: int | None
+    channel: str
+    content_type: str | None
+    state: Literal["fetching", "ready", "failed"]
+    url: str
+    created_at: float
+
+
+class IdentityOut(BaseModel):
+    """An identity of the contact that a platform or the host site verified."""
+
+    kind: str
+    value: str
+
+
 class HandoffDetail(HandoffOut):
     position: int
     expected_wait_seconds: float | None
@@ -101,6 +123,9 @@ class HandoffDetail(HandoffOut):
     history: list[HandoffOut] = Field(description="the same contact's other handoffs, any channel")
     audit: list[AuditOut]
     rating: RatingOut | None
+    attachments: list[AttachmentOut]
+    verified: list[IdentityOut] = Field(description="the contact's verified identities; what "
+                                        "the customer only typed is in context.contact")
 
 
 class CustomerStatus(BaseModel):

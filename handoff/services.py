@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from handoff import listeners
 from handoff.assigner import Assigner
+from handoff.attachments import Fetcher
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox, Outgoing
 from handoff.events import Dispatcher, Event, Kind
@@ -33,6 +34,7 @@ class Services:
     announcer: Announcer
     assigner: Assigner
     outbox: Outbox
+    attachments: Fetcher
 
 
 def make_services(settings: Settings) -> Services:
@@ -57,4 +59,5 @@ def make_services(settings: Settings) -> Services:
                                              "message": shown.model_dump(mode="json")}))
 
     return Services(settings, engine, make_engine(settings.events_url), sessions, hub, events,
-                    rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered))
+                    rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
+                    Fetcher(sessions, settings))

@@ -50,7 +50,19 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5005", validation_alias=AliasChoices("HANDOFF_WIDGET_SOCKET_URL",
                                                                "RASA_URL", "widget_socket_url"))
 
-    @field_validator("rasa_url", "widget_socket_url")
+    # The host site's secret for signing its signed-in users' identity (contacts.py); without
+    # it, web customers are recognised only by their browser's conversation.
+    widget_identity_secret: str | None = Field(None, alias="HANDOFF_WIDGET_IDENTITY_SECRET",
+                                               min_length=16)
+    # The platforms' APIs, from which the service fetches the photos customers send; the same
+    # variables as the Rasa side's connectors (rasa_runtime/channels/).
+    telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
+    twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(None, alias="TWILIO_AUTH_TOKEN")
+    max_attachment_bytes: int = Field(10_000_000, alias="HANDOFF_MAX_ATTACHMENT_BYTES", gt=0)
+
+    @field_validator("rasa_url", "widget_socket_url", "telegram_api_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

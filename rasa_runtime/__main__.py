@@ -1,23 +1,29 @@
 """`python -m rasa_runtime --model M` starts `rasa run` with the HTTP API on and the fixes of
 `rasa_runtime.fixes` applied, after checking that the installed Rasa and Sanic are the releases
 they were written for. The API token is read from RASA_AUTH_TOKEN, so it does not show in the
-process list."""
+process list. The channels are credentials.yml's and each messenger whose credentials are in the
+environment (rasa_runtime/channels/); the start-up log says which are on."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
+
+import yaml
 
 from rasa_runtime import versions
 
 
-def rasa_argv(model: str, port: str, interface: str, token: str, endpoints: str) -> list[str]:
+def rasa_argv(model: str, port: str, interface: str, token: str, endpoints: str,
+              credentials: str) -> list[str]:
     """`rasa run`'s arguments. The token goes as `--auth-token=…`: a generated token may start
     with "-", which argparse would otherwise take for an option (Rasa then refused to start)."""
     return ["rasa", "run", "--enable-api", "--cors", "*", f"--auth-token={token}",
             "--model", model, "--port", port, "--interface", interface,
-            "--endpoints", endpoints, "--credentials", "credentials.yml"]
+            "--endpoints", endpoints, "--credentials", credentials]
 
 
 def main() -> None:
@@ -30,16 +36,24 @@ def main() -> None:
         versions.check()
     except versions.UnsupportedVersion as error:
         sys.exit(str(error))
-    sys.argv = rasa_argv(args.model, args.port, args.interface, os.environ["RASA_AUTH_TOKEN"],
-                         os.environ.get("RASA_ENDPOINTS", "endpoints.yml"))
-    from rasa.__main__ import main as rasa_main
+    from rasa_runtime.channels import channels, describe
 
-    from rasa_runtime.fixes import apply_fixes
+    found = channels(os.environ)
+    print(f"rasa_runtime: {describe(found)}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="rasa-channels-") as folder:
+        credentials = Path(folder) / "credentials.yml"  # no secrets: the connectors read them
+        credentials.write_text(yaml.safe_dump(found.credentials), encoding="utf-8")
+        sys.argv = rasa_argv(args.model, args.port, args.interface,
+                             os.environ["RASA_AUTH_TOKEN"],
+                             os.environ.get("RASA_ENDPOINTS", "endpoints.yml"), str(credentials))
+        from rasa.__main__ import main as rasa_main
 
-    off = apply_fixes(os.environ)
-    if off:
-        print(f"rasa_runtime: fixes switched off: {', '.join(off)}", flush=True)
-    rasa_main()
+        from rasa_runtime.fixes import apply_fixes
+
+        off = apply_fixes(os.environ)
+        if off:
+            print(f"rasa_runtime: fixes switched off: {', '.join(off)}", flush=True)
+        rasa_main()
 
 
 if __name__ == "__main__":

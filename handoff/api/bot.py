@@ -28,7 +28,8 @@ routes = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_
 def create_handoff(context: HandoffContext, session: DbSession, settings: AppSettings,
                    events: Events) -> Ticket:
     """Queue a handoff. Asking again while one is open returns the open one."""
-    handoff, created = queue.create_handoff(session, context, settings.default_team)
+    handoff, created = queue.create_handoff(session, context, settings.default_team,
+                                           settings.widget_identity_secret)
     team = session.get(Team, handoff.team_id)
     place = queue.standing(session, handoff)
     availability, opens_at = team_availability(team, place.agents_online)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select
 
@@ -17,12 +17,24 @@ from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, wid
 from handoff import queue
 from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa
 from handoff.events import Event, Kind, about
-from handoff.models import Agent, AuditEvent, Handoff, Message, Note, Rating
+from handoff.models import (
+    Agent,
+    Attachment,
+    AuditEvent,
+    ContactIdentity,
+    Conversation,
+    Handoff,
+    Message,
+    Note,
+    Rating,
+)
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import (
+    AttachmentOut,
     AuditOut,
     HandoffDetail,
     HandoffOut,
+    IdentityOut,
     MessageOut,
     NoteOut,
     RatingOut,
@@ -82,6 +94,25 @@ def claim_next(session: DbSession, agent: CurrentAgent, events: Events) -> Hando
     return handoff
 
 
+def _attachment_out(attachment: Attachment) -> AttachmentOut:
+    state = "ready" if attachment.data is not None else (
+        "failed" if attachment.error else "fetching")
+    return AttachmentOut(id=attachment.id, handoff_id=attachment.handoff_id,
+                         message_id=attachment.message_id, channel=attachment.channel,
+                         content_type=attachment.content_type, state=state,
+                         url=f"/api/v1/handoffs/{attachment.handoff_id}/attachments/"
+                             f"{attachment.id}", created_at=attachment.created_at)
+
+
+def _verified(session: DbSession, handoff: Handoff) -> list[IdentityOut]:
+    rows = session.execute(
+        select(ContactIdentity.kind, ContactIdentity.value)
+        .join(Conversation, Conversation.contact_id == ContactIdentity.contact_id)
+        .where(Conversation.id == handoff.conversation_pk)
+        .order_by(ContactIdentity.id))
+    return [IdentityOut(kind=kind, value=value) for kind, value in rows]
+
+
 @routes.get("/{handoff_id}", response_model=HandoffDetail)
 def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> HandoffDetail:
     handoff = _visible(session, handoff_id, agent)
@@ -100,7 +131,27 @@ def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> Han
         history=[HandoffOut.model_validate(h) for h in queue.history(session, handoff)],
         audit=[AuditOut.model_validate(a) for a in audit],
         rating=RatingOut.model_validate(rating) if rating else None,
+        attachments=[_attachment_out(a) for a in session.scalars(
+            select(Attachment).where(Attachment.handoff_id == handoff.id)
+            .order_by(Attachment.id))],
+        verified=_verified(session, handoff),
     )
+
+
+@routes.get("/{handoff_id}/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"content": {"image/*": {}}}})
+def get_attachment(handoff_id: int, attachment_id: int, session: DbSession,
+                   agent: CurrentAgent) -> Response:
+    """A photo the customer sent, to agents of the handoff's team (404 otherwise)."""
+    _visible(session, handoff_id, agent)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.handoff_id != handoff_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such attachment in this handoff")
+    if attachment.data is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, attachment.error or "not fetched yet")
+    return Response(attachment.data, media_type=attachment.content_type or "image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @routes.post("/{handoff_id}/claim", response_model=HandoffOut)

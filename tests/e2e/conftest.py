@@ -5,12 +5,14 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from common.protocol import LANGUAGES
 from tests.e2e.clients import Agent, Customer
+from tests.e2e.platforms import Messenger, Telegram, Twilio
 from tools.stack import Stack, StackConfig
 
 
@@ -20,10 +22,50 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Platforms:
+    telegram: Telegram
+    messenger: Messenger
+    twilio: Twilio
+
+    def environment(self, rasa_url: str) -> dict[str, str]:
+        """Every messenger configured, each platform's API pointed at its stand-in."""
+        self.telegram.webhook_url = f"{rasa_url}/webhooks/telegram/webhook"
+        self.messenger.webhook_url = f"{rasa_url}/webhooks/messenger/webhook"
+        self.twilio.webhook_url = f"{rasa_url}/webhooks/whatsapp/webhook"
+        return {
+            "TELEGRAM_TOKEN": self.telegram.token, "TELEGRAM_SECRET_TOKEN": self.telegram.secret,
+            "TELEGRAM_API_URL": self.telegram.url,
+            "TELEGRAM_WEBHOOK_URL": "https://shop.example/webhooks/telegram/webhook",
+            "MESSENGER_PAGE_TOKEN": self.messenger.page_token,
+            "MESSENGER_APP_SECRET": self.messenger.app_secret,
+            "MESSENGER_VERIFY_TOKEN": "verify-me", "MESSENGER_API_URL": self.messenger.url,
+            "TWILIO_ACCOUNT_SID": self.twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
+            "TWILIO_WHATSAPP_NUMBER": self.twilio.number, "TWILIO_API_URL": self.twilio.url,
+            "TWILIO_WEBHOOK_URL": self.twilio.webhook_url,
+            "HANDOFF_WIDGET_IDENTITY_SECRET": WIDGET_IDENTITY_SECRET,
+        }
+
+
+WIDGET_IDENTITY_SECRET = "the shop's widget identity secret"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def platforms() -> Iterator[Platforms]:
+    made = Platforms(Telegram("123456:TEST-token", "telegram-secret-token"),
+                     Messenger("page-token", "app-secret"),
+                     Twilio("AC" + "0" * 32, "twilio-auth-token", "whatsapp:+14155238886"))
+    yield made
+    for stand_in in (made.telegram, made.messenger, made.twilio):
+        stand_in.close()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Iterator[Stack]:
     config = StackConfig(var_dir=Path(tmp_path_factory.mktemp("var")), rasa_port=_free_port(),
                          actions_port=_free_port(), handoff_port=_free_port())
+    config.overrides = platforms.environment(config.rasa_url)
     running = Stack(config)
     running.start()
     try:

@@ -11,7 +11,8 @@ from rasa_runtime.__main__ import rasa_argv
 
 @pytest.mark.parametrize("token", ["-B6rXyz", "--x", "plain_Token-123"])
 def test_rasa_parses_the_token_whatever_it_starts_with(token: str) -> None:
-    argv = rasa_argv("models/m.tar.gz", "5005", "127.0.0.1", token, "endpoints.yml")
+    argv = rasa_argv("models/m.tar.gz", "5005", "127.0.0.1", token, "endpoints.yml",
+                     "/tmp/credentials.yml")
     args = create_argument_parser().parse_args(argv[1:])
     assert args.auth_token == token
     assert args.enable_api and args.model == "models/m.tar.gz"

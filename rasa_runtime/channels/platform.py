@@ -1,0 +1,246 @@
+"""What the messenger connectors share: the webhook's order of checks, dropping repeat
+deliveries, choices answered by number or title, and sending within a platform's length limit.
+
+A webhook request is checked for the platform's signature (403 without it), parsed (400 when
+malformed, 200 and ignored when it carries no customer message), stripped of repeats (keyed by
+the platform's message id), and only then handed to Rasa.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from common.protocol import META_PLATFORM_MESSAGE_ID, META_SHOWN
+from common.text import ascii_digits, localize_digits, normalize, split_message
+
+logger = logging.getLogger(__name__)
+
+RECENT_DELIVERIES = 10_000  # message ids remembered in memory; the tracker remembers the rest
+TRACKER_LOOKBACK = 200  # events searched for a repeat's message id
+# What a photo without a caption, and a shared contact, say to the bot (intents of domain.yml).
+SHARED_PHOTO = "/share_photo"
+SHARED_CONTACT = "/share_contact"
+
+
+class Forged(Exception):
+    """The request does not carry the platform's valid signature."""
+
+
+class Malformed(Exception):
+    """The request is not what the platform sends."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One customer message out of a webhook request."""
+
+    sender_id: str  # prefixed with the channel's name: "telegram:42"
+    text: str
+    message_id: str  # the platform's id of the message, for dropping repeat deliveries
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Repeats:
+    """Message ids seen lately, so a delivery repeated while the first is in flight is dropped."""
+
+    def __init__(self, size: int = RECENT_DELIVERIES) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def first_time(self, key: str) -> bool:
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+    def forget(self, key: str) -> None:
+        """Handling failed: the platform's retry must get through."""
+        self._seen.pop(key, None)
+
+
+def delivered_before(events: Iterable[Any], message_id: str) -> bool:
+    """A repeat whose first delivery was handled, perhaps before a restart, is in the tracker."""
+    return any(isinstance(event, UserUttered)
+               and (event.metadata or {}).get(META_PLATFORM_MESSAGE_ID) == message_id
+               for event in list(events)[-TRACKER_LOOKBACK:])
+
+
+def offered_choices(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """The buttons of the bot's latest question, if the customer has not answered since."""
+    for event in reversed(list(events)):
+        if isinstance(event, UserUttered):
+            return []
+        if isinstance(event, BotUttered) and event.data.get("buttons"):
+            return event.data["buttons"]
+    return []
+
+
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+def pick_choice(text: str, choices: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The choice a typed answer names: its number ("2", "۲", "٢.") or its exact title."""
+    number = _NUMBER.match(ascii_digits(text))
+    if number and 1 <= int(number.group(1)) <= len(choices):
+        return choices[int(number.group(1)) - 1]
+    key = normalize(text).strip().casefold()
+    return next((choice for choice in choices
+                 if normalize(str(choice.get("title", ""))).strip().casefold() == key), None)
+
+
+def script_language(text: str) -> str:
+    """The language a text is written in, as far as its letters tell (for the digits of a
+    numbered list): Hebrew, Persian (by its own letters), Arabic, else English."""
+    if re.search(r"[\u0590-\u05ff]", text):
+        return "he"
+    if re.search(r"[پچژگکی]", text):
+        return "fa"
+    return "ar" if re.search(r"[\u0600-\u06ff]", text) else "en"
+
+
+def numbered(text: str, buttons: list[dict[str, Any]]) -> str:
+    """A question with its choices as a numbered list, for platforms without buttons."""
+    language = script_language(text)
+    lines = [f"{localize_digits(str(n), language)}. {button.get('title', '')}"
+             for n, button in enumerate(buttons, start=1)]
+    return text + "\n\n" + "\n".join(lines)
+
+
+class PlatformError(Exception):
+    """The platform refused or did not answer a request of ours."""
+
+
+class PlatformOutput(OutputChannel):
+    """Sends through a platform's HTTP API, splitting texts longer than its limit."""
+
+    limit = 1000  # characters (UTF-16 units) a message may have on the platform
+
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self._http = http
+
+    async def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            async with self._http.request(method, url, **kwargs) as reply:
+                body = await reply.read()
+                if reply.status >= 300:
+                    raise PlatformError(f"{method} {reply.url.path}: {reply.status} "
+                                        f"{body[:300].decode(errors='replace')}")
+                return await reply.json(content_type=None) if body else None
+        except aiohttp.ClientError as error:
+            raise PlatformError(f"{method} {url.split('?')[0]}: {error}") from error
+
+    async def send_part(self, recipient_id: str, text: str,
+                        choices: list[dict[str, Any]] | None = None) -> None:
+        raise NotImplementedError
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for part in split_message(text, self.limit):
+            await self.send_part(recipient_id, part)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str,
+                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        """The choices go with the last part, so they stay beside the question."""
+        *first, last = split_message(text, self.limit) or [""]
+        for part in first:
+            await self.send_part(recipient_id, part)
+        await self.send_part(recipient_id, last, buttons)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
+                               **kwargs: Any) -> None:
+        """Custom JSON is the web widget's (its status card); messengers get the text alone."""
+
+
+def user_id(sender_id: str) -> str:
+    """The platform's own id inside a prefixed sender id ("telegram:42" -> "42")."""
+    return sender_id.partition(":")[2]
+
+
+class PlatformInput(InputChannel):
+    """A messenger's webhook at /webhooks/<name>/webhook."""
+
+    def __init__(self) -> None:
+        self.repeats = Repeats()
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """One connection pool per channel, made in Rasa's event loop on first use."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self._http
+
+    def verify(self, request: Request) -> None:
+        """Raise Forged unless the request carries the platform's valid signature."""
+        raise NotImplementedError
+
+    def parse(self, request: Request) -> list[Inbound]:
+        """The customer messages in the request; raise Malformed if it is not the platform's."""
+        raise NotImplementedError
+
+    async def acknowledge(self, request: Request, inbound: Inbound) -> None:
+        """What the platform wants told once a message is taken (Telegram's button spinner)."""
+
+    def success(self) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    def add_routes(self, webhook: Blueprint) -> None:
+        """Routes of the platform's own (Messenger's subscription check, ...)."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                self.verify(request)
+                inbound = self.parse(request)
+            except Forged as error:
+                logger.warning("%s webhook refused: %s", self.name(), error)
+                return response.json({"error": "invalid signature"}, status=403)
+            except Malformed as error:
+                return response.json({"error": f"malformed request: {error}"}, status=400)
+            for message in inbound:
+                await self._hand_to_rasa(request, message, on_new_message)
+            return self.success()
+
+        self.add_routes(webhook)
+        return webhook
+
+    async def _hand_to_rasa(self, request: Request, inbound: Inbound,
+                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        key = f"{inbound.sender_id}\x00{inbound.message_id}"
+        if not self.repeats.first_time(key):
+            return
+        try:
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(inbound.sender_id)
+            events = tracker.events if tracker is not None else []
+            if delivered_before(events, inbound.message_id):
+                return
+            text, metadata = inbound.text, {**inbound.metadata,
+                                            META_PLATFORM_MESSAGE_ID: inbound.message_id}
+            if choice := pick_choice(text, offered_choices(events)):
+                text, metadata[META_SHOWN] = choice["payload"], choice.get("title", text)
+            await self.acknowledge(request, inbound)
+            await on_new_message(UserMessage(text, self.get_output_channel(), inbound.sender_id,
+                                             input_channel=self.name(), metadata=metadata))
+        except Exception:
+            self.repeats.forget(key)
+            raise
