@@ -49,6 +49,11 @@ class HandoffClient:
         response = self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/handoff")
         return None if response.status_code == 404 else self._json(response)
 
+    def arrival(self, conversation_id: str, arrival: dict[str, Any]) -> dict[str, Any]:
+        """Link a starting conversation to its verified person; what the bot should pick up."""
+        return self._json(self._call(
+            "POST", f"/conversations/{quote(conversation_id, safe='')}/arrival", json=arrival))
+
     def rate(self, conversation_id: str, score: int, comment: str | None) -> bool:
         """Store the customer's rating of their latest resolved handoff; False if there is none
         to rate (never handed off, or rated already)."""

@@ -20,7 +20,6 @@ from common.protocol import (
     META_SHOWN,
     META_VERIFIED_PHONE,
     TELEGRAM,
-    WEB_CHANNEL,
 )
 from common.text import is_payload
 
@@ -103,9 +102,9 @@ def verified_identities(events: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def signed_identity(events: list[dict[str, Any]]) -> dict[str, str] | None:
-    """The latest identity the web widget sent, as the host site signed it (unchecked here:
-    the service holds the site's secret)."""
-    for event in reversed(_customer_events(events, WEB_CHANNEL)):
+    """The latest identity the shop signed (the web widget's, or a Messenger m.me link's),
+    unchecked here: the service holds the shop's secret and checks the hash."""
+    for event in reversed([e for e in events if e.get("event") == "user"]):
         identity = (event.get("metadata") or {}).get(META_IDENTITY)
         if isinstance(identity, dict) and identity.get("identifier") and identity.get(
                 "identifier_hash"):

@@ -10,10 +10,12 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from handoff.api import agents, bot, console, handoffs, live, pages, teams, widget
-from handoff.event_consumer import EventConsumer, Recorded
+from handoff.event_consumer import Batch, EventConsumer
 from handoff.event_wakeup import EventWakeup
-from handoff.events import Event, Kind
+from handoff.events import Event, Kind, about
 from handoff.migrate import upgrade
+from handoff.models import Handoff
+from handoff.moves import Answered
 from handoff.queue import HandoffConflict
 from handoff.services import Services, make_services
 from handoff.settings import Settings
@@ -22,19 +24,30 @@ from handoff.settings import Settings
 ROUTES = (agents, teams, bot, handoffs, console, live, widget)
 
 
+def moved_event(services: Services, answered: Answered) -> Event:
+    """HANDOFF_MOVED (the chat now lives on the new channel) or MOVE_DECLINED."""
+    with services.sessions() as session:
+        handoff = session.get(Handoff, answered.handoff_id)
+        return about(Kind.HANDOFF_MOVED if answered.accepted else Kind.MOVE_DECLINED, handoff,
+                     conversation_id=answered.conversation_id,
+                     from_conversation_id=answered.from_conversation_id)
+
+
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """The event consumer (customers' messages), the outbox (agents' messages), the assigner
     and the fetcher of customers' photos, plus on PostgreSQL the listener for Rasa's event
     table's notifications."""
     settings = services.settings
 
-    async def customer_wrote(recorded: list[Recorded]) -> None:
-        for item in recorded:
+    async def customer_wrote(batch: Batch) -> None:
+        for item in batch.recorded:
             services.events.emit(Event(Kind.MESSAGE_CREATED, item.handoff_id, item.team_id,
                                        item.agent_id, {"message_id": item.message_id,
                                                        "sender": "customer",
                                                        "intent": item.intent,
                                                        "message": item.message}))
+        for answered in batch.moved:
+            services.events.emit(await asyncio.to_thread(moved_event, services, answered))
 
     postgres = services.events_engine.dialect.name == "postgresql"
     wakeup = EventWakeup(services.events_engine) if postgres else None
@@ -60,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         loop = asyncio.get_running_loop()
         services.hub.bind(loop)
         services.announcer.bind(loop)
+        services.continuity.bind(loop)
         stop = asyncio.Event()
         tasks = _workers(services, stop)
         yield

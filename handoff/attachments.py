@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +49,14 @@ class Fetched:
 
 
 class Fetcher:
-    def __init__(self, sessions: sessionmaker, settings: Settings) -> None:
+    """Fetches waiting photos; `on_done(attachment_id)` is called when one is stored or failed
+    (agents' consoles then show it)."""
+
+    def __init__(self, sessions: sessionmaker, settings: Settings,
+                 on_done: Callable[[int], None] = lambda _: None) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._on_done = on_done
         self._http = httpx.AsyncClient(timeout=30, follow_redirects=True)
 
     async def _download(self, url: str, auth: tuple[str, str] | None = None) -> Fetched:
@@ -115,6 +121,7 @@ class Fetcher:
                 logger.warning("attachment %s not fetched: %s", attachment_id, error)
                 values = {"error": str(error)[:500] or type(error).__name__}
             await asyncio.to_thread(self._store, attachment_id, **values)
+            await asyncio.to_thread(self._on_done, attachment_id)
         return len(pending)
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.protocol import WHATSAPP
 from common.text import ascii_digits
-from handoff.contract import HandoffContext, SignedIdentity
+from handoff.contract import HandoffContext, SignedIdentity, VerifiedIdentity
 from handoff.models import Contact, ContactIdentity, Conversation
 
 Identity = tuple[str, str]  # (kind, normalised value)
@@ -54,12 +54,13 @@ def channel_identities(conversation_id: str, channel: str) -> list[Identity]:
     return found
 
 
-def identities(context: HandoffContext, secret: str | None) -> list[Identity]:
-    """Every verified identity of the handoff's customer."""
-    found = channel_identities(context.conversation_id, context.channel)
-    found.extend(("phone", normalize_phone(verified.value)) for verified in context.verified
-                 if normalize_phone(verified.value))
-    found.extend(signed(context.signed_identity, secret))
+def identities(conversation_id: str, channel: str, verified: list[VerifiedIdentity],
+               signed_identity: SignedIdentity | None, secret: str | None) -> list[Identity]:
+    """Every verified identity of a conversation's customer."""
+    found = channel_identities(conversation_id, channel)
+    found.extend(("phone", phone) for phone in (normalize_phone(v.value) for v in verified)
+                 if phone)
+    found.extend(signed(signed_identity, secret))
     return list(dict.fromkeys(found))
 
 
@@ -96,5 +97,6 @@ def link(session: Session, conversation_id: str, channel: str,
 def conversation_for(session: Session, context: HandoffContext,
                      secret: str | None) -> Conversation:
     """The conversation of this handoff, linked to the contact of its verified identities."""
-    return link(session, context.conversation_id, context.channel, identities(context, secret),
-                context.contact.name)
+    keys = identities(context.conversation_id, context.channel, context.verified,
+                      context.signed_identity, secret)
+    return link(session, context.conversation_id, context.channel, keys, context.contact.name)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.protocol import META_ATTACHMENTS, META_SHOWN, META_VERIFIED_PHONE, TELEGRAM
 from common.text import is_payload
-from handoff import attachments, contacts
+from handoff import attachments, contacts, moves
 from handoff.background import pause
 from handoff.event_wakeup import EventWakeup
 from handoff.models import ConsumerOffset, Handoff, Message
@@ -94,9 +94,10 @@ class Recorded:
 class Batch:
     read: int = 0
     recorded: list[Recorded] = field(default_factory=list)
+    moved: list[moves.Answered] = field(default_factory=list)  # offers to continue, answered
 
 
-OnRecorded = Callable[[list[Recorded]], Awaitable[None]]
+OnRecorded = Callable[[Batch], Awaitable[None]]
 
 
 class EventConsumer:
@@ -135,13 +136,24 @@ class EventConsumer:
             # events again, and they again store nothing.
             self._offset = rows[-1].id
             return Batch(len(rows))
+        answered: list[moves.Answered] = []
         with self._sessions() as session:
-            handoffs = (_open_handoffs(session, {sender for _, sender, _ in messages})
-                        if messages else {})
+            senders = {sender for _, sender, _ in messages}
+            handoffs = _open_handoffs(session, senders) if messages else {}
+            offers = moves.pending(session, senders - set(handoffs)) if messages else {}
             stored: list[tuple[Message, str | None, Handoff]] = []
             for event_id, sender, event in messages:
                 handoff = handoffs.get(sender)
                 timestamp = float(event.get("timestamp") or 0)
+                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                if (move := offers.get(sender)) and timestamp >= move.offered_at:
+                    if result := moves.answer(session, move, shown_text(event), intent,
+                                              timestamp):
+                        answered.append(result)
+                        del offers[sender]
+                        if result.accepted:  # what follows is the handoff's now
+                            handoffs[sender] = session.get(Handoff, result.handoff_id)
+                    continue
                 if handoff is None or timestamp < handoff.created_at:
                     continue
                 message = Message(handoff_id=handoff.id, sender="customer",
@@ -150,7 +162,6 @@ class EventConsumer:
                 session.add(message)
                 session.flush()
                 learn_from(session, handoff, message, event)
-                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
                 stored.append((message, intent, handoff))
             session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
             session.commit()
@@ -159,7 +170,7 @@ class EventConsumer:
         return Batch(len(rows),
                      [Recorded(m.handoff_id, m.id, intent, h.team_id, h.agent_id,
                                MessageOut.model_validate(m).model_dump(mode="json"))
-                      for m, intent, h in stored])
+                      for m, intent, h in stored], answered)
 
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying
@@ -198,7 +209,7 @@ class EventConsumer:
                 said_so, batch = True, Batch()
             else:
                 said_so = False
-            if batch.recorded:
-                await on_recorded(batch.recorded)
+            if batch.recorded or batch.moved:
+                await on_recorded(batch)
             if batch.read == 0:
                 await self._wait(stop, interval, notified_interval or interval)

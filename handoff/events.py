@@ -34,6 +34,9 @@ class Kind(StrEnum):
     HANDOFF_ABANDONED = "handoff.abandoned"
     HANDOFF_RATED = "handoff.rated"
     HANDOFF_UPDATED = "handoff.updated"  # a detail corrected
+    HANDOFF_MOVED = "handoff.moved"  # the customer continues it on another channel
+    MOVE_DECLINED = "handoff.move_declined"  # ... or chose to keep it where it was
+    ATTACHMENT_FETCHED = "attachment.fetched"  # a customer's photo is ready (or failed)
     MESSAGE_CREATED = "message.created"
     MESSAGE_DELIVERED = "message.delivered"
     NOTE_CREATED = "note.created"

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -148,6 +149,25 @@ class Message(Base):
     sending_at: Mapped[float | None] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
+
+
+class ChannelMove(Base):
+    """An open handoff offered to continue on the channel the same verified person now writes
+    from; the customer's answer there moves the live chat, or leaves it where it is."""
+
+    __tablename__ = "channel_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), index=True)  # the new channel's
+    channel: Mapped[str] = mapped_column(String(64))
+    from_conversation_id: Mapped[str] = mapped_column(String(255))
+    from_channel: Mapped[str] = mapped_column(String(64))
+    # What the customer wrote on arrival, before the question: the agent reads it if they move.
+    opening_text: Mapped[str | None] = mapped_column(Text)
+    offered_at: Mapped[float] = mapped_column(Float, default=time.time)
+    answered_at: Mapped[float | None] = mapped_column(Float)
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Attachment(Base):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common import protocol
 from common.plurals import about_minutes
+from common.responses import render, variant
 from common.text import localize_digits
 from handoff.availability import team_availability
 from handoff.models import Agent, Handoff, Team
@@ -22,28 +22,6 @@ from handoff.rasa_client import RasaClient, RasaUnavailable
 from handoff.states import Status
 
 logger = logging.getLogger(__name__)
-
-
-def pick_text(variants: list[dict[str, Any]], language: str) -> str | None:
-    """The variant whose `language` condition matches, else the unconditional one."""
-    fallback = None
-    for variant in variants:
-        conditions = variant.get("condition") or []
-        if not conditions:
-            fallback = fallback or variant.get("text")
-        elif any(c.get("name") == "language" and c.get("value") == language for c in conditions):
-            return variant.get("text")
-    return fallback
-
-
-def _fill(value: Any, language: str) -> str:
-    """Numbers are written the customer's way; names and references stay as they are."""
-    return localize_digits(str(value), language) if isinstance(value, int | float) else str(value)
-
-
-def render(template: str, language: str, values: dict[str, Any]) -> str:
-    return re.sub(r"\{(\w+)\}",
-                  lambda m: _fill(values[m[1]], language) if m[1] in values else m[0], template)
 
 
 class CustomerNotices:
@@ -58,7 +36,8 @@ class CustomerNotices:
         """Send the response to the customer (with the widget's status card, if given); False
         (logged) when Rasa cannot take it now."""
         try:
-            template = pick_text((await self._templates()).get(response, []), language)
+            chosen = variant((await self._templates()).get(response, []), language)
+            template = chosen.get("text") if chosen else None
             if template is None:
                 logger.error("domain has no response %s", response)
                 return False

@@ -57,8 +57,8 @@ class RasaClient:
         return [event.get("metadata") or {} for event in tracker.get("events", [])
                 if event.get("event") == "bot"]
 
-    async def hand_back(self, conversation_id: str) -> None:
-        """Resume the bot and let it greet the customer back (rule on EXTERNAL_handoff_resolved).
+    async def resume(self, conversation_id: str) -> None:
+        """Let the bot answer the conversation again.
 
         While paused, Rasa ran no `action_listen` after the escalation; appending one closes that
         turn, so the bot's rules see a clean "listening, then intent" state.
@@ -66,6 +66,10 @@ class RasaClient:
         await self._request("POST", self._conversation(conversation_id, "tracker/events"),
                             [{"event": "resume"}, {"event": "action", "name": "action_listen"}],
                             params={"include_events": "NONE"})
+
+    async def hand_back(self, conversation_id: str) -> None:
+        """Resume the bot and let it greet the customer back (rule on EXTERNAL_handoff_resolved)."""
+        await self.resume(conversation_id)
         await self._request(
             "POST", self._conversation(conversation_id, "trigger_intent"),
             {"name": HANDED_BACK_INTENT},

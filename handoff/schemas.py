@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.protocol import LANGUAGES
 from handoff import business_hours
-from handoff.contract import Language
+from handoff.contract import Language, SignedIdentity, VerifiedIdentity
 
 Presence = Literal["online", "away", "offline"]
 Availability = Literal["open", "no_agents", "closed"]
@@ -247,3 +247,39 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: float
+
+
+class Arrival(Strict):
+    """A conversation starting (or starting a new session), with what verifies its customer."""
+
+    channel: str = Field(min_length=1, max_length=64)
+    verified: list[VerifiedIdentity] = Field(default_factory=list, max_length=20)
+    signed_identity: SignedIdentity | None = None
+
+
+class OpenElsewhere(BaseModel):
+    """The same person's handoff, open on another channel."""
+
+    reference: str
+    status: str
+    channel: str
+    language: str
+    agent_name: str | None
+    order_numbers: list[str]
+
+
+class Previously(BaseModel):
+    """What the same person's last resolved handoff knew, so the bot need not ask again."""
+
+    reference: str
+    language: str
+    order_numbers: list[str]
+    summary: str
+
+
+class Welcome(BaseModel):
+    """What the bot says first to a customer it recognises: at most one is set."""
+
+    waiting_here: bool = False  # their handoff is open in this conversation: stay paused
+    open: OpenElsewhere | None = None
+    previous: Previously | None = None

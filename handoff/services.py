@@ -11,10 +11,12 @@ from sqlalchemy.orm import sessionmaker
 from handoff import listeners
 from handoff.assigner import Assigner
 from handoff.attachments import Fetcher
+from handoff.continuity import Continuity
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox, Outgoing
 from handoff.events import Dispatcher, Event, Kind
 from handoff.hub import Hub
+from handoff.models import Attachment, Handoff
 from handoff.notices import Announcer, CustomerNotices
 from handoff.rasa_client import RasaClient
 from handoff.schemas import MessageOut
@@ -35,6 +37,7 @@ class Services:
     assigner: Assigner
     outbox: Outbox
     attachments: Fetcher
+    continuity: Continuity
 
 
 def make_services(settings: Settings) -> Services:
@@ -46,8 +49,9 @@ def make_services(settings: Settings) -> Services:
     notices = CustomerNotices(rasa)
     announcer = Announcer(sessions, notices)
     assigner = Assigner(sessions, settings, events, notices)
+    continuity = Continuity(sessions, rasa, notices)
     for listener in (listeners.live_feed(hub), listeners.assigner_wake(assigner),
-                     listeners.customer_status(announcer)):
+                     listeners.customer_status(announcer), continuity.hear):
         events.listen(listener)
 
     def delivered(message: Outgoing, delivered_at: float) -> None:
@@ -58,6 +62,14 @@ def make_services(settings: Settings) -> Services:
                           message.agent_id, {"message_id": message.message_id,
                                              "message": shown.model_dump(mode="json")}))
 
+    def fetched(attachment_id: int) -> None:
+        with sessions() as session:
+            attachment = session.get(Attachment, attachment_id)
+            handoff = session.get(Handoff, attachment.handoff_id)
+            events.emit(Event(Kind.ATTACHMENT_FETCHED, handoff.id, handoff.team_id,
+                              handoff.agent_id, {"attachment": {
+                                  "id": attachment.id, "ready": attachment.data is not None}}))
+
     return Services(settings, engine, make_engine(settings.events_url), sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
-                    Fetcher(sessions, settings))
+                    Fetcher(sessions, settings, fetched), continuity)

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from handoff import queue
+from handoff import contacts, moves, queue
 from handoff.availability import team_availability
 from handoff.contract import HandoffContext
 from handoff.dependencies import AppSettings, DbSession, Events, action_server
 from handoff.events import Kind, about
 from handoff.models import Agent, Handoff, Rating, Team
-from handoff.schemas import CustomerStatus, RatingIn, RatingOut, Ticket
+from handoff.schemas import Arrival, CustomerStatus, RatingIn, RatingOut, Ticket, Welcome
 from handoff.states import Status
 
 routes = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_server)])
@@ -80,3 +80,15 @@ def rate(conversation_id: str, body: RatingIn, session: DbSession, events: Event
     events.emit(about(Kind.HANDOFF_RATED, handoff, score=body.score,
                       rating=RatingOut.model_validate(rating).model_dump(mode="json")))
     return rating
+
+
+@routes.post("/conversations/{conversation_id}/arrival", response_model=Welcome)
+def arrival(conversation_id: str, body: Arrival, session: DbSession,
+            settings: AppSettings) -> Welcome:
+    """A conversation (or a new session of one) starts: link it to the person its verified
+    identities name, and say what the bot should pick up (handoff/moves.py)."""
+    keys = contacts.identities(conversation_id, body.channel, body.verified,
+                               body.signed_identity, settings.widget_identity_secret)
+    welcome = moves.arrive(session, conversation_id, body.channel, keys)
+    session.commit()
+    return welcome

@@ -6,10 +6,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from handoff.contacts import identity_hash
 from handoff.dependencies import AppSettings
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -26,7 +27,7 @@ DEMO_PAGE = """<!doctype html>
 <p lang="he" dir="rtl">חנות לדוגמה</p>
 <p>The support widget is embedded with one tag:</p>
 <pre>&lt;script src="{script}" data-socket-url="{socket}" async&gt;&lt;/script&gt;</pre>
-<script src="{script}" data-socket-url="{socket}" async></script>
+<script src="{script}" data-socket-url="{socket}"{identity} async></script>
 </body>
 </html>
 """
@@ -38,10 +39,17 @@ def home() -> RedirectResponse:
 
 
 @routes.get("/widget/demo", response_class=HTMLResponse)
-def widget_demo(settings: AppSettings) -> str:
-    """A page with the widget embedded, talking to this system's Rasa server."""
+def widget_demo(settings: AppSettings, user: str | None = Query(None, max_length=320)) -> str:
+    """A page with the widget embedded, talking to this system's Rasa server. `?user=` plays
+    a shop whose customer is signed in: the page signs their identity as the shop's backend
+    would (with HANDOFF_WIDGET_IDENTITY_SECRET; without it, there is nothing to sign with)."""
     socket = escape(settings.widget_socket_url, quote=True)
-    return DEMO_PAGE.format(script="/widget/widget.js", socket=socket)
+    identity = ""
+    if user and settings.widget_identity_secret:
+        signature = identity_hash(settings.widget_identity_secret, user)
+        identity = (f' data-identifier="{escape(user, quote=True)}"'
+                    f' data-identifier-hash="{signature}"')
+    return DEMO_PAGE.format(script="/widget/widget.js", socket=socket, identity=identity)
 
 
 class PublicFiles(StaticFiles):

@@ -7,6 +7,7 @@ with the app secret); choices become quick replies (up to 13).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -20,7 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from common.protocol import MESSENGER, META_ATTACHMENTS, META_SHOWN
+from common.protocol import MESSENGER, META_ATTACHMENTS, META_IDENTITY, META_SHOWN
 from rasa_runtime.channels.platform import (
     SHARED_PHOTO,
     Forged,
@@ -34,6 +35,7 @@ from rasa_runtime.channels.platform import (
 
 QUICK_REPLIES = 13  # Messenger's most per message
 QUICK_REPLY_TITLE = 20  # characters Messenger shows of a quick reply
+OPENED_FROM_LINK = "/greet"  # what opening the chat from the shop's m.me link says to the bot
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,38 @@ class MessengerOutput(PlatformOutput):
             "type": "image", "payload": {"url": image, "is_reusable": True}}})
 
 
+def signed_ref(ref: object) -> dict[str, str] | None:
+    """The shop's signed identity in an m.me link's `ref` ("<base64url id>.<hex hash>"): the
+    service checks the hash, as it does the web widget's."""
+    if not isinstance(ref, str) or "." not in ref:
+        return None
+    encoded, _, digest = ref.rpartition(".")
+    try:
+        identifier = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return {"identifier": identifier, "identifier_hash": digest} if identifier and digest \
+        else None
+
+
 def _inbound(event: dict[str, Any]) -> Inbound | None:
     sender = (event.get("sender") or {}).get("id")
     if not isinstance(sender, str | int):
         raise Malformed("messaging event without sender.id")
     sender_id = f"{MESSENGER}:{sender}"
+    referral = event.get("referral") or (event.get("postback") or {}).get("referral") or {}
+    metadata: dict[str, Any] = {}
+    if identity := signed_ref(referral.get("ref")):
+        metadata[META_IDENTITY] = identity
     if postback := event.get("postback"):
+        if postback.get("title"):
+            metadata[META_SHOWN] = postback["title"]
         return Inbound(sender_id, str(postback.get("payload", "")),
                        str(postback.get("mid") or f"postback:{event.get('timestamp')}"),
-                       {META_SHOWN: postback.get("title")} if postback.get("title") else {})
+                       metadata)
+    if metadata and not event.get("message"):  # an m.me link opened in a running thread
+        return Inbound(sender_id, OPENED_FROM_LINK, f"referral:{event.get('timestamp')}",
+                       {**metadata, META_SHOWN: "🔗"})
     message = event.get("message")
     if not isinstance(message, dict) or message.get("is_echo"):
         return None  # deliveries, reads, and the page's own messages echoed back

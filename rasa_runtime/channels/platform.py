@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -80,13 +80,26 @@ def delivered_before(events: Iterable[Any], message_id: str) -> bool:
 
 
 def offered_choices(events: Iterable[Any]) -> list[dict[str, Any]]:
-    """The buttons of the bot's latest question, if the customer has not answered since."""
-    for event in reversed(list(events)):
-        if isinstance(event, UserUttered):
+    """The buttons of the bot's latest question, if the customer has not answered since. The
+    session's first message does not answer a question the session's start asked: Rasa logs
+    it after the start's own messages, but the customer wrote it before seeing them."""
+    events = list(events)
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, UserUttered) and not _first_of_session(events, index):
             return []
         if isinstance(event, BotUttered) and event.data.get("buttons"):
             return event.data["buttons"]
     return []
+
+
+def _first_of_session(events: list[Any], index: int) -> bool:
+    for event in reversed(events[:index]):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SessionStarted):
+            return True
+    return False
 
 
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -224,19 +237,31 @@ class PlatformInput(InputChannel):
         self.add_routes(webhook)
         return webhook
 
+    @staticmethod
+    async def _events(request: Request, sender_id: str, every_session: bool = False) -> list[Any]:
+        """The conversation's events: of its current session, or of all of them."""
+        store = request.app.ctx.agent.tracker_store
+        tracker = await (store.retrieve_full_tracker(sender_id) if every_session
+                         else store.retrieve(sender_id))
+        return list(tracker.events) if tracker is not None else []
+
     async def _hand_to_rasa(self, request: Request, inbound: Inbound,
                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         key = f"{inbound.sender_id}\x00{inbound.message_id}"
         if not self.repeats.first_time(key):
             return
         try:
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(inbound.sender_id)
-            events = tracker.events if tracker is not None else []
+            events = await self._events(request, inbound.sender_id)
             if delivered_before(events, inbound.message_id):
                 return
             text, metadata = inbound.text, {**inbound.metadata,
                                             META_PLATFORM_MESSAGE_ID: inbound.message_id}
-            if choice := pick_choice(text, offered_choices(events)):
+            choices = offered_choices(events)
+            if not choices and sum(isinstance(e, UserUttered) for e in events) == 1:
+                # the answer to a question of the session's start, which Rasa keeps in the
+                # previous session's events
+                choices = offered_choices(await self._events(request, inbound.sender_id, True))
+            if choice := pick_choice(text, choices):
                 text, metadata[META_SHOWN] = choice["payload"], choice.get("title", text)
             await self.acknowledge(request, inbound)
             await on_new_message(UserMessage(text, self.get_output_channel(), inbound.sender_id,

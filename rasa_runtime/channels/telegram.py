@@ -133,7 +133,7 @@ def _inbound(update: dict[str, Any]) -> Inbound | None:
         text = message["text"]
     elif contact := message.get("contact"):
         text = SHARED_CONTACT
-        metadata[META_SHOWN] = "📱"
+        metadata[META_SHOWN] = f"📱 {contact.get('phone_number', '')}".strip()
         if sender is not None and contact.get("user_id") == sender and contact.get(
                 "phone_number"):
             metadata[META_VERIFIED_PHONE] = str(contact["phone_number"])

@@ -15,8 +15,9 @@ import socketio
 class Customer:
     """Talks to Rasa's socket.io channel like the widget does: session_request, user_uttered."""
 
-    def __init__(self, rasa_url: str) -> None:
+    def __init__(self, rasa_url: str, metadata: dict[str, Any] | None = None) -> None:
         self.url = rasa_url
+        self.metadata = metadata  # sent with every message, as the widget sends its identity
         self.session_id = uuid.uuid4().hex
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         # The widget's status card (custom JSON) comes apart from the texts.
@@ -45,7 +46,10 @@ class Customer:
         self.sio.disconnect()
 
     def say(self, text: str) -> None:
-        self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        message = {"message": text, "session_id": self.session_id}
+        if self.metadata:
+            message["metadata"] = self.metadata
+        self.sio.emit("user_uttered", message)
 
     def receive(self, timeout: float = 30.0) -> dict[str, Any]:
         return self.inbox.get(timeout=timeout)

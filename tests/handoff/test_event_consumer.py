@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from handoff import queue
 from handoff.contract import HandoffContext
 from handoff.db import make_engine, make_session_factory
-from handoff.event_consumer import EventConsumer, Recorded
+from handoff.event_consumer import Batch, EventConsumer, Recorded
 from handoff.migrate import upgrade
 from handoff.models import Handoff
 from handoff.settings import Settings
@@ -79,8 +79,8 @@ def test_waiting_for_rasas_table_makes_no_failing_queries(settings: Settings) ->
     async def consume() -> None:
         stop = asyncio.Event()
 
-        async def on_recorded(batch: list[Recorded]) -> None:
-            recorded.extend(batch)
+        async def on_recorded(batch: Batch) -> None:
+            recorded.extend(batch.recorded)
             stop.set()
 
         consumer = EventConsumer(events_engine, sessions)

@@ -1,4 +1,4 @@
-"""attachments; contacts linked on verified identities only
+"""attachments, channel moves; contacts linked on verified identities only
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +18,26 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "channel_moves",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("handoff_id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.String(length=255), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("from_conversation_id", sa.String(length=255), nullable=False),
+        sa.Column("from_channel", sa.String(length=64), nullable=False),
+        sa.Column("opening_text", sa.Text(), nullable=True),
+        sa.Column("offered_at", sa.Float(), nullable=False),
+        sa.Column("answered_at", sa.Float(), nullable=True),
+        sa.Column("accepted", sa.Boolean(), nullable=True),
+        sa.ForeignKeyConstraint(["handoff_id"], ["handoffs.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("channel_moves", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_channel_moves_conversation_id"), ["conversation_id"],
+                              unique=False)
+        batch_op.create_index(batch_op.f("ix_channel_moves_handoff_id"), ["handoff_id"],
+                              unique=False)
     op.create_table(
         "attachments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,3 +64,7 @@ def downgrade() -> None:
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attachments_handoff_id"))
     op.drop_table("attachments")
+    with op.batch_alter_table("channel_moves", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_channel_moves_handoff_id"))
+        batch_op.drop_index(batch_op.f("ix_channel_moves_conversation_id"))
+    op.drop_table("channel_moves")

@@ -21,6 +21,13 @@ export async function api(method, path, body) {
   return response.json();
 }
 
+// A photo the customer sent: fetched with the agent's token, shown from a local object URL.
+export async function imageUrl(path) {
+  const response = await fetch(path, { headers: { Authorization: "Bearer " + state.token } });
+  if (!response.ok) throw new ApiError(response.status);
+  return URL.createObjectURL(await response.blob());
+}
+
 export function showError(error) {
   const errors = t().errors;
   const banner = byId("error");

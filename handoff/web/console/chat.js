@@ -1,6 +1,6 @@
 // The open conversation: the bot transcript, the live chat, the reply box and the actions.
 import { api, attempt } from "./api.js";
-import { renderContext } from "./context.js";
+import { photo, renderContext } from "./context.js";
 import { byId, el, keepingDrafts } from "./dom.js";
 import { RTL, fmt, t } from "./i18n.js";
 import { agentTyping } from "./live.js";
@@ -19,11 +19,14 @@ export async function openHandoff(id) {
   });
 }
 
-function line(sender, text, time) {
+// A system line says where the chat went on: its text is the channel's name.
+function line(sender, text, time, photos) {
   const texts = t();
+  const shown = sender === "system" ? fmt(texts.movedTo, { channel: channelName(text) }) : text;
   return el("li", { class: "line from-" + sender },
     el("span", { class: "who" }, texts[sender] || sender),
-    el("span", { class: "text", dir: "auto" }, text),
+    el("span", { class: "text", dir: "auto" }, shown),
+    (photos || []).map((a) => el("span", { class: "photos" }, photo(a))),
     time ? el("time", { dir: texts.dir, datetime: new Date(time * 1000).toISOString() },
       new Date(time * 1000).toLocaleTimeString(state.language, { hour: "2-digit", minute: "2-digit" })) : null);
 }
@@ -36,8 +39,10 @@ export function renderDetail() {
   const mine = d.status === "assigned" && d.agent_id === state.me.id;
   const transcript = el("ol", { id: "transcript", class: "transcript", dir: RTL.has(d.language) ? "rtl" : "ltr", lang: d.language },
     d.context.transcript.map((entry) => line(entry.sender, entry.text, entry.timestamp)),
-    d.messages.map((m) => line(m.sender, m.text, m.created_at)));
-  const parts = [el("h2", { id: "chat-title" }, texts.chat + " " + d.reference),
+    d.messages.map((m) => line(m.sender, m.text, m.created_at,
+      (d.attachments || []).filter((a) => a.message_id === m.id))));
+  const parts = [el("h2", { id: "chat-title" }, texts.chat + " " + d.reference + " · ",
+    el("span", { id: "chat-channel" }, channelName(d.channel))),
     transcript, el("p", { id: "customer-typing", class: "typing", hidden: true }, texts.customerTyping)];
   if (mine) parts.push(composer(d), actions(d));
   keepingDrafts(["reply", "note"], () => {
@@ -68,6 +73,10 @@ export function updateDetail(handoff, extra) {
   Object.assign(d, handoff, extra || {});
   if (before !== d.status + ":" + d.agent_id) renderDetail();
   else renderContext();
+}
+
+export function channelName(channel) {
+  return (t().channels || {})[channel] || channel;
 }
 
 export function showTyping() {

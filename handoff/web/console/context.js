@@ -1,5 +1,5 @@
 // The context panel: what the bot collected, why the chat came, who the customer is, and notes.
-import { api, attempt } from "./api.js";
+import { api, attempt, imageUrl } from "./api.js";
 import { byId, el } from "./dom.js";
 import { fmt, t } from "./i18n.js";
 import { state } from "./state.js";
@@ -22,9 +22,13 @@ export function renderContext() {
     el("h3", {}, texts.intents),
     el("ol", { class: "intents" }, (c.last_intents || []).map((i) =>
       el("li", {}, el("code", {}, i.name), " ", number.format(i.confidence)))),
-    el("h3", {}, texts.contact),
-    el("dl", {}, Object.entries(c.contact || {}).filter(([, v]) => v && v.length !== 0).map(([k, v]) =>
+    el("h3", {}, texts.verified),
+    el("dl", { id: "verified" }, (d.verified || []).map((i) =>
+      [el("dt", {}, (texts.kinds || {})[i.kind] || i.kind), el("dd", { dir: "ltr" }, i.value)])),
+    el("h3", {}, texts.stated),
+    el("dl", { id: "stated" }, Object.entries(c.contact || {}).filter(([, v]) => v && v.length !== 0).map(([k, v]) =>
       [el("dt", {}, k), el("dd", { dir: "auto" }, Array.isArray(v) ? v.join(", ") : v)])),
+    ...((d.attachments || []).length ? [el("h3", {}, texts.photos), photoList(d.attachments)] : []),
     el("h3", {}, texts.history),
     d.history.length ? el("ul", { class: "history" }, d.history.map((h) =>
       el("li", {}, el("strong", {}, h.reference), " · ", h.channel, " · ", texts[h.status] || h.status, " · ",
@@ -43,6 +47,21 @@ export function addNote(note) {
   if (!d || d.notes.some((n) => n.id === note.id)) return;
   d.notes.push(note);
   renderContext();
+}
+
+function photoList(attachments) {
+  return el("ul", { class: "photos" }, attachments.map((a) => el("li", {}, photo(a))));
+}
+
+// One photo, fetched with the agent's token (the customer's own message shows it as well).
+export function photo(attachment) {
+  const texts = t();
+  if (attachment.state !== "ready") {
+    return el("span", {}, attachment.state === "failed" ? texts.photoFailed : texts.photoFetching);
+  }
+  const image = el("img", { alt: texts.photos, "data-attachment": attachment.id });
+  imageUrl(attachment.url).then((url) => { image.src = url; }, () => { image.alt = texts.photoFailed; });
+  return image;
 }
 
 function slotList(slots, editable) {

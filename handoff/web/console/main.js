@@ -76,6 +76,9 @@ function onEvent(event) {
       const select = byId("presence");
       if (select) select.value = event.presence;
     }
+  } else if (event.type === "handoff.moved" || event.attachment) {
+    if (event.handoff) updateQueue(event.handoff);
+    if (open) openHandoff(event.handoff_id);  // the switch, or a photo, in its place
   } else if (event.message) {
     addMessage(event.message);
   } else if (event.note) {

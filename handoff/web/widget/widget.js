@@ -1,6 +1,9 @@
 // The customer chat widget. One tag embeds it:
 //   <script src="https://support.example.com/widget/widget.js"
 //           data-socket-url="https://bot.example.com" async></script>
+// A shop whose customer is signed in adds data-identifier (the user's id or email) and
+// data-identifier-hash (hex HMAC-SHA256 of it with the widget secret, computed by the shop's
+// backend): the service then recognises the same person on every channel (README).
 // It talks to Rasa's socket.io channel (session persistence on), keeps the conversation in
 // localStorage across reloads and reconnects, and hears "the agent is typing" from the handoff
 // service (the script's own origin, or data-service-url).
@@ -11,6 +14,8 @@
   const socketUrl = script.dataset.socketUrl || "http://127.0.0.1:5005";
   const serviceUrl = script.dataset.serviceUrl || new URL(script.src).origin;
   const storageKey = "support-widget:" + socketUrl;
+  const identity = script.dataset.identifier && script.dataset.identifierHash
+    ? { identifier: script.dataset.identifier, identifier_hash: script.dataset.identifierHash } : null;
   const LANGUAGES = ["en", "fa", "ar", "he"];
   const RATE_PAYLOAD = "/rate_service";
   const HUMAN_PAYLOAD = "/human_handoff";
@@ -114,7 +119,8 @@
       this.socket.emit("user_uttered", {
         message: this.withLanguage(payload), session_id: this.state.sessionId,
         // `shown`: what the customer saw on a button, for the agent's transcript
-        metadata: Object.assign({ language: this.state.language }, shown != null && payload !== shown ? { shown } : {}),
+        metadata: Object.assign({ language: this.state.language }, shown != null && payload !== shown ? { shown } : {},
+          identity ? { identity } : {}),
       });
       if (!this.state.status) this.showTyping(this.t.botTyping, 10000);  // paused bots don't answer
     }

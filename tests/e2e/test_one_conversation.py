@@ -1,0 +1,190 @@
+"""One conversation that follows the person across channels, against the real Rasa server,
+action server and handoff service, the platforms replaced by local stand-ins, and the agent in
+the console in headless Chromium.
+
+The shoe story: a Persian customer on Telegram says the shoes came in the wrong size and gives
+the order number, asks for a person, shares their phone with Telegram's contact button and sends
+a photo; later they write on WhatsApp from the same number. The bot recognises them and their
+open request, the chat moves to WhatsApp, the agent sees one conversation spanning both channels
+and replies, and the reply reaches WhatsApp. The customer never repeats the order or the problem.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from common.text import localize_digits
+from handoff.contacts import identity_hash
+from tests.e2e import domain_texts
+from tests.e2e.browser import chromium, chromium_missing, screenshot
+from tests.e2e.clients import Agent, Customer, eventually
+from tests.e2e.conftest import WIDGET_IDENTITY_SECRET, Platforms
+from tests.e2e.platforms import TelegramUser
+from tests.e2e.test_browser import sign_in
+from tests.e2e.test_messengers import matches, user_events
+from tools.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    missing = chromium_missing()
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with chromium() as running:
+        yield running
+
+
+def test_the_shoe_story_telegram_then_whatsapp_in_persian(
+        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent],
+        browser: Browser) -> None:
+    telegram, twilio = platforms.telegram, platforms.twilio
+    phone = "+98935" + str(uuid.uuid4().int)[:7]
+    leila = TelegramUser(telegram, 940000 + int(phone[-5:]))
+    agent = agent_factory(languages=("fa",))
+
+    # 1. On Telegram: the problem and the order number, then a person.
+    leila.say("سلام")
+    matches(leila.receive().body["text"], "utter_greet", "fa")
+    leila.say("کفش‌هایم سایز اشتباه آمده، سفارش ۵۸۲۳۱")
+    matches(leila.receive().body["text"], "utter_ask_item", "fa")
+    leila.say("می‌خواهم با یک انسان صحبت کنم")
+    reference = matches(leila.receive().body["text"], "utter_handoff_no_agents", "fa")[
+        "reference"]
+
+    # 2. The bot offers Telegram's contact button; she shares her own number, and a photo.
+    offer = leila.receive()
+    assert offer.body["text"] == domain_texts.text("utter_share_phone", "fa")
+    button = offer.body["reply_markup"]["keyboard"][0][0]
+    assert button["request_contact"] is True
+    leila.share_contact(phone)
+    leila.send_photo(f"shoes-{uuid.uuid4().hex[:6]}")
+    handoff = eventually(lambda: agent.find(leila.sender_id))
+    assert handoff["reference"] == reference
+    detail = eventually(lambda: (lambda d: d if d["attachments"] and d["attachments"][0][
+        "state"] == "ready" and any(i["kind"] == "phone" for i in d["verified"]) else None)(
+        agent.detail(handoff["id"])), timeout=30)
+    assert {"kind": "phone", "value": phone} in detail["verified"]
+    assert detail["context"]["slots"]["order_number"] == "58231"
+
+    # 3. Later, on WhatsApp from the same number: the bot knows her and her open request.
+    number = f"whatsapp:{phone}"
+    twilio.deliver(number, "سلام، خبری نشد؟")
+    question = twilio.receive_text(number)
+    matches(question.split("\n\n")[0], "utter_open_request_waiting_order", "fa")
+    assert reference in question and localize_digits("58231", "fa") in question
+    twilio.deliver(number, "۱")  # the first choice: continue here
+    matches(twilio.receive_text(number), "utter_moved_here_waiting", "fa")
+    assert user_events(stack, number)[-1]["text"] == "/affirm"
+    assert eventually(lambda: agent.detail(handoff["id"])["channel"] == "whatsapp")
+
+    # 4. The agent, in the console: one conversation spanning both channels.
+    console = sign_in(browser, stack.config.handoff_url, agent)
+    console.get_by_label("Presence").select_option("online")
+    matches(twilio.receive_text(number), "utter_handoff_assigned", "fa")
+    console.locator(".ticket", has_text=reference).get_by_role("button", name="Open").click()
+    transcript = console.locator("#transcript")
+    expect(transcript).to_contain_text("کفش‌هایم سایز اشتباه آمده، سفارش ۵۸۲۳۱")  # on Telegram
+    expect(transcript).to_contain_text("The customer continued on WhatsApp.")
+    expect(transcript).to_contain_text("سلام، خبری نشد؟")  # on WhatsApp
+    expect(console.locator("#chat-channel")).to_have_text("WhatsApp")
+    expect(console.locator("#verified")).to_contain_text(phone)
+    expect(transcript).to_contain_text(phone)  # the contact she shared
+    for photo in (transcript.locator(".photos img"), console.locator("#context .photos img")):
+        expect(photo).to_have_count(1)  # in her message, and among the handoff's photos
+        expect(photo).to_have_js_property("naturalWidth", 1)  # the photo itself, fetched
+    screenshot(console, "console-one-conversation")
+
+    # 5. The reply reaches WhatsApp.
+    reply = "سلام لیلا، سارا هستم. تعویض سایز سفارش ۵۸۲۳۱ را ثبت می‌کنم."
+    console.get_by_label("Reply to the customer").fill(reply)
+    console.keyboard.press("Enter")
+    assert twilio.receive_text(number) == reply
+    assert telegram.nothing_for(str(leila.id), 1.0)
+
+    # 6. She never repeated the order number or the problem on WhatsApp.
+    said = [e["text"] for e in user_events(stack, number)]
+    assert not any("58231" in text or "۵۸۲۳۱" in text or "سایز" in text for text in said)
+    assert console.script_errors == []
+
+
+def signed_ref(identifier: str) -> str:
+    """What the shop's backend puts in its m.me link: base64url(identifier).hash."""
+    encoded = base64.urlsafe_b64encode(identifier.encode()).decode().rstrip("=")
+    return f"{encoded}.{identity_hash(WIDGET_IDENTITY_SECRET, identifier)}"
+
+
+def signed_customer(stack: Stack, identifier: str, secret: str) -> Customer:
+    """The web widget on a shop page whose customer is signed in (widget.js sends this)."""
+    return Customer(stack.config.rasa_url, metadata={"identity": {
+        "identifier": identifier, "identifier_hash": identity_hash(secret, identifier)}})
+
+
+def test_messenger_then_the_web_widget_with_a_signed_identity_in_english(
+        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent]) -> None:
+    messenger, psid = platforms.messenger, f"psid{uuid.uuid4().hex[:8]}"
+    email = f"sam.{uuid.uuid4().hex[:6]}@example.com"
+    agent = agent_factory(languages=("en",))
+
+    # On Messenger, opened from the shop's m.me link, which carries the signed identity.
+    opened = {"sender": {"id": psid}, "recipient": {"id": "PAGE1"}, "timestamp": 1,
+              "postback": {"title": "Get Started", "payload": "/greet",
+                           "referral": {"ref": signed_ref(email), "source": "SHORTLINK",
+                                        "type": "OPEN_THREAD"}}}
+    messenger.deliver([opened])
+    matches(messenger.receive(psid).body["message"]["text"], "utter_greet", "en")
+    messenger.deliver([messenger.event(psid, text="My shoes came in the wrong size, order 58231")])
+    messenger.receive(psid)
+    messenger.deliver([messenger.event(psid, text="I want to talk to a human")])
+    reference = matches(messenger.receive(psid).body["message"]["text"],
+                        "utter_handoff_no_agents", "en")["reference"]
+    handoff = eventually(lambda: agent.find(f"messenger:{psid}"))
+    assert {"kind": "email", "value": email} in agent.detail(handoff["id"])["verified"]
+
+    # A forged identity on the web is a stranger: nothing is offered.
+    forger = signed_customer(stack, email, "not the shop's secret")
+    forger.connect()
+    try:
+        forger.say("hello")
+        matches(forger.receive_text(), "utter_greet", "en")
+    finally:
+        forger.disconnect()
+
+    # The web widget with the shop's signed identity: offered the open request, and moved.
+    web = signed_customer(stack, email, WIDGET_IDENTITY_SECRET)
+    web.connect()
+    try:
+        web.say("hello")
+        question = web.receive()
+        matches(question["text"], "utter_open_request_waiting_order", "en")
+        assert [b["payload"] for b in question["quick_replies"]] == ["/affirm", "/deny"]
+        web.say("/affirm")
+        matches(web.receive_text(), "utter_moved_here_waiting", "en")
+        detail = eventually(lambda: (lambda d: d if d["channel"] == "socketio" else None)(
+            agent.detail(handoff["id"])))
+        assert detail["reference"] == reference
+        assert ("system", "socketio") in [(m["sender"], m["text"]) for m in detail["messages"]]
+        sent = agent.call("POST", f"/handoffs/{handoff['id']}/claim")
+        assert sent.status_code == 200
+        agent.call("POST", f"/handoffs/{handoff['id']}/messages",
+                   json={"text": "Hi Sam, I see order 58231 here."})
+        assert eventually(lambda: _agent_text(web) == "Hi Sam, I see order 58231 here.")
+        assert messenger.nothing_for(psid, 1.0)
+    finally:
+        web.disconnect()
+
+
+def _agent_text(customer: Customer) -> Any:
+    """The next text the customer gets that is not the 'who has your request' notice."""
+    text = customer.receive_text()
+    return None if domain_texts.pattern("utter_handoff_assigned", "en").match(text) else text
