@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from rasa_runtime.channels import channels, describe
 from tools.model import ROOT, model_path
 
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
@@ -211,9 +212,9 @@ def main() -> int:
         stack.start()
         print("starting; Rasa loads its model in about a minute ...", flush=True)
         stack.wait_ready()
-        print(f"\nready: Rasa {config.rasa_url} (socket.io and REST), handoff service "
-              f"{config.handoff_url} (API docs at /docs). Secrets: {config.var_dir}/secrets.env. "
-              "Ctrl-C stops everything.\n", flush=True)
+        print(f"\nready: Rasa {config.rasa_url} ({describe(channels(config.environment()))}), "
+              f"handoff service {config.handoff_url} (API docs at /docs). Secrets: "
+              f"{config.var_dir}/secrets.env. Ctrl-C stops everything.\n", flush=True)
         while not stopping.is_set():
             for name, process in stack.processes.items():
                 if process.poll() is not None:

@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from common.protocol import META_PLATFORM_MESSAGE_ID, META_SHOWN
-from common.text import ascii_digits, localize_digits, normalize, split_message
+from common.text import localize_digits, normalize, split_message
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 def pick_choice(text: str, choices: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The choice a typed answer names: its number ("2", "۲", "٢.") or its exact title."""
-    number = _NUMBER.match(ascii_digits(text))
+    number = _NUMBER.match(text)  # \d and int() read Persian and Arabic-Indic digits too
     if number and 1 <= int(number.group(1)) <= len(choices):
         return choices[int(number.group(1)) - 1]
     key = normalize(text).strip().casefold()

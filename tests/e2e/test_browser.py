@@ -100,7 +100,7 @@ def test_persian_customer_agent_corrects_replies_resolves_and_is_rated(
     console = sign_in(browser, stack.config.handoff_url, agent)
     ticket = console.locator(".ticket", has_text=reference)
     expect(ticket).to_contain_text("asked for a person")
-    expect(ticket).to_contain_text("socketio")
+    expect(ticket).to_contain_text("the website")  # the channel, as agents call it
     expect(ticket.locator(".badge")).to_have_text("FA")
     console.get_by_label("Presence").select_option("online")
     expect(status).to_contain_text(agent.name)

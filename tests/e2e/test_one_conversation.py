@@ -90,9 +90,10 @@ def test_the_shoe_story_telegram_then_whatsapp_in_persian(
 
     # 4. The agent, in the console: one conversation spanning both channels.
     console = sign_in(browser, stack.config.handoff_url, agent)
-    console.get_by_label("Presence").select_option("online")
+    ticket = console.locator(".ticket", has_text=reference)
+    expect(ticket).to_contain_text("WhatsApp")
+    ticket.get_by_role("button", name="Claim").click()
     matches(twilio.receive_text(number), "utter_handoff_assigned", "fa")
-    console.locator(".ticket", has_text=reference).get_by_role("button", name="Open").click()
     transcript = console.locator("#transcript")
     expect(transcript).to_contain_text("کفش‌هایم سایز اشتباه آمده، سفارش ۵۸۲۳۱")  # on Telegram
     expect(transcript).to_contain_text("The customer continued on WhatsApp.")

@@ -13,7 +13,10 @@ import pytest
 import requests
 
 from tests.e2e.clients import Agent, Customer, eventually
+from tests.e2e.conftest import Platforms
+from tests.e2e.platforms import TelegramUser
 from tests.e2e.test_handoff_loop import expect
+from tests.e2e.test_messengers import user_events
 from tools.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +70,18 @@ def test_handoff_service_crash_and_rasa_restart_mid_chat(
     assert bot_events_with(stack, customer.session_id, message_id) == 1
     delivered = agent.detail(handoff["id"])["messages"][-1]
     assert delivered["id"] == message_id and delivered["delivered_at"] is not None
+
+
+def test_a_telegram_repeat_after_rasa_restarted_is_dropped(stack: Stack,
+                                                          platforms: Platforms) -> None:
+    """Rasa forgets the message ids it held in memory; the tracker still has them."""
+    user = TelegramUser(platforms.telegram, 960001)
+    update = {"update_id": 960001, "message": user._message(text="how much is shipping?")}
+    assert platforms.telegram.deliver(update).status_code == 200
+    user.receive()
+    stack.stop(("rasa",))
+    stack.start(("rasa",))
+    stack.wait_ready(timeout=300)
+    assert platforms.telegram.deliver(update).status_code == 200
+    assert platforms.telegram.nothing_for(str(user.id), 2.0), "the repeat was answered again"
+    assert len(user_events(stack, user.sender_id)) == 1

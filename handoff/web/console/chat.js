@@ -2,7 +2,7 @@
 import { api, attempt } from "./api.js";
 import { photo, renderContext } from "./context.js";
 import { byId, el, keepingDrafts } from "./dom.js";
-import { RTL, fmt, t } from "./i18n.js";
+import { RTL, channelName, fmt, t } from "./i18n.js";
 import { agentTyping } from "./live.js";
 import { refreshQueue, renderQueue, updateQueue } from "./queue.js";
 import { state } from "./state.js";
@@ -73,10 +73,6 @@ export function updateDetail(handoff, extra) {
   Object.assign(d, handoff, extra || {});
   if (before !== d.status + ":" + d.agent_id) renderDetail();
   else renderContext();
-}
-
-export function channelName(channel) {
-  return (t().channels || {})[channel] || channel;
 }
 
 export function showTyping() {

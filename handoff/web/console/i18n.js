@@ -37,3 +37,8 @@ export function applyToDocument() {
   document.documentElement.dir = t().dir;
   document.title = t().title;
 }
+
+// A channel as agents call it: "WhatsApp", "the website" (Rasa's names are "whatsapp", "socketio").
+export function channelName(channel) {
+  return (t().channels || {})[channel] || channel;
+}

@@ -2,7 +2,7 @@
 import { api, attempt, showError } from "./api.js";
 import { openHandoff } from "./chat.js";
 import { byId, el } from "./dom.js";
-import { fmt, t } from "./i18n.js";
+import { channelName, fmt, t } from "./i18n.js";
 import { state } from "./state.js";
 
 const WAITING = new Set(["queued", "transferred"]);
@@ -47,7 +47,7 @@ export function renderQueue() {
       el("div", { dir: "auto", class: "ticket-summary" }, h.summary),
       el("div", { class: "ticket-meta" },
         el("span", { class: "waiting", "data-since": h.created_at }, fmt(texts.waiting, { time: waited(now - h.created_at) })),
-        el("span", {}, h.channel), el("span", {}, texts[h.reason] || h.reason),
+        el("span", {}, channelName(h.channel)), el("span", {}, texts[h.reason] || h.reason),
         el("span", {}, fmt(texts.priority, { n: h.priority })), el("span", {}, texts[h.status] || h.status)),
       mine ? el("button", { type: "button", onclick: () => openHandoff(h.id) }, texts.open)
         : el("button", { type: "button", onclick: () => claim(h.id) }, texts.claim));
