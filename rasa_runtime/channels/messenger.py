@@ -69,20 +69,26 @@ class MessengerOutput(PlatformOutput):
         super().__init__(http)
         self.settings = settings
 
-    async def _send(self, recipient_id: str, message: dict[str, Any]) -> None:
+    async def _send(self, recipient_id: str, message: dict[str, Any],
+                    from_agent: bool = False) -> None:
+        """An agent's message goes with the HUMAN_AGENT tag: Meta allows it for 7 days after
+        the customer's last message, where a bot's reply is allowed for 24 hours."""
+        kind = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if from_agent \
+            else {"messaging_type": "RESPONSE"}
         await self.call("POST", f"{self.settings.api_url}/me/messages",
                         params={"access_token": self.settings.page_token},
-                        json={"recipient": {"id": user_id(recipient_id)},
-                              "messaging_type": "RESPONSE", "message": message})
+                        json={"recipient": {"id": user_id(recipient_id)}, **kind,
+                              "message": message})
 
     async def send_part(self, recipient_id: str, text: str,
-                        choices: list[dict[str, Any]] | None = None) -> None:
+                        choices: list[dict[str, Any]] | None = None,
+                        from_agent: bool = False) -> None:
         message: dict[str, Any] = {"text": text}
         if choices and len(choices) <= QUICK_REPLIES:
             message["quick_replies"] = quick_replies(choices)
         elif choices:  # more than Messenger shows: a numbered list, answered by number
             message["text"] = numbered(text, choices)
-        await self._send(recipient_id, message)
+        await self._send(recipient_id, message, from_agent)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._send(recipient_id, {"attachment": {

@@ -22,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from common.protocol import META_PLATFORM_MESSAGE_ID, META_SHOWN
+from common.protocol import META_MESSAGE_ID, META_PLATFORM_MESSAGE_ID, META_SHOWN
 from common.text import localize_digits, normalize, split_message
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,16 @@ class PlatformOutput(OutputChannel):
             raise PlatformError(f"{method} {url.split('?')[0]}: {error}") from error
 
     async def send_part(self, recipient_id: str, text: str,
-                        choices: list[dict[str, Any]] | None = None) -> None:
+                        choices: list[dict[str, Any]] | None = None,
+                        from_agent: bool = False) -> None:
         raise NotImplementedError
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """`kwargs` are the bot event's data and metadata: an agent's message carries the
+        service's message id (Messenger sends those with its human-agent tag)."""
+        from_agent = bool(kwargs.get(META_MESSAGE_ID))
         for part in split_message(text, self.limit):
-            await self.send_part(recipient_id, part)
+            await self.send_part(recipient_id, part, from_agent=from_agent)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
                                      buttons: list[dict[str, Any]], **kwargs: Any) -> None:

@@ -84,7 +84,7 @@ class TelegramOutput(PlatformOutput):
 
     async def send_part(self, recipient_id: str, text: str,
                         choices: list[dict[str, Any]] | None = None,
-                        markup: dict[str, Any] | None = None) -> None:
+                        from_agent: bool = False, markup: dict[str, Any] | None = None) -> None:
         message: dict[str, Any] = {"chat_id": user_id(recipient_id), "text": text}
         if choices:
             markup = keyboard(choices)

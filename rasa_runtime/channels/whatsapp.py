@@ -18,6 +18,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from sanic import response
@@ -59,6 +60,15 @@ def signature(auth_token: str, url: str, form: Mapping[str, list[str]]) -> str:
     return base64.b64encode(digest).decode()
 
 
+def form_of(request: Request) -> dict[str, list[str]]:
+    """The form's fields, empty ones included: Twilio signs an empty Body too, which Sanic's
+    `request.form` drops."""
+    try:
+        return parse_qs(request.body.decode(), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+
+
 class WhatsAppOutput(PlatformOutput):
     limit = 1600
 
@@ -78,7 +88,8 @@ class WhatsAppOutput(PlatformOutput):
             auth=aiohttp.BasicAuth(settings.account_sid, settings.auth_token))
 
     async def send_part(self, recipient_id: str, text: str,
-                        choices: list[dict[str, Any]] | None = None) -> None:
+                        choices: list[dict[str, Any]] | None = None,
+                        from_agent: bool = False) -> None:
         await self._send(recipient_id, {"Body": numbered(text, choices) if choices else text})
 
     async def send_text_with_buttons(self, recipient_id: str, text: str,
@@ -107,13 +118,14 @@ class WhatsAppInput(PlatformInput):
         return WhatsAppOutput(self.http, self.settings)
 
     def verify(self, request: Request) -> None:
-        expected = signature(self.settings.auth_token, self.settings.webhook_url, request.form)
+        expected = signature(self.settings.auth_token, self.settings.webhook_url, form_of(request))
         given = request.headers.get("X-Twilio-Signature", "")
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise Forged("X-Twilio-Signature missing or wrong")
 
     def parse(self, request: Request) -> list[Inbound]:
-        form = request.form
+        fields = form_of(request)
+        form = {name: values[0] for name, values in fields.items()}
         sender, message_id = form.get("From"), form.get("MessageSid")
         if not sender or not message_id:
             raise Malformed("form without From or MessageSid")

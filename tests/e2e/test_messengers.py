@@ -17,7 +17,7 @@ from common.text import localize_digits, utf16_length
 from tests.e2e import domain_texts
 from tests.e2e.clients import Agent, eventually
 from tests.e2e.conftest import Platforms
-from tests.e2e.platforms import TelegramUser
+from tests.e2e.platforms import PHOTO, TelegramUser
 from tools.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -195,6 +195,12 @@ def test_a_person_on_messenger_in_english_with_quick_replies_and_a_long_reply(
     assert agent.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
     matches(messenger.receive(psid).body["message"]["text"], "utter_handoff_assigned", "en")
 
+    image = f"{messenger.url}/images/{uuid.uuid4().hex[:6]}.png"
+    messenger.files[image.removeprefix(messenger.url)] = PHOTO
+    messenger.deliver([messenger.event(psid, attachments=[
+        {"type": "image", "payload": {"url": image}}])])
+    assert eventually(lambda: [a for a in agent.detail(handoff["id"])["attachments"]
+                               if a["state"] == "ready"], timeout=30)
     messenger.deliver([messenger.event(psid, text="where is my request?")])
     matches(messenger.receive(psid).body["message"]["text"], "utter_handoff_assigned", "en")
 
@@ -202,15 +208,20 @@ def test_a_person_on_messenger_in_english_with_quick_replies_and_a_long_reply(
                           range(1, 81))  # 3,800 characters: two parts
     assert agent.call("POST", f"/handoffs/{handoff['id']}/messages",
                       json={"text": long_reply}).status_code == 201
-    parts = [messenger.receive(psid).body["message"]["text"]]
-    while sum(len(part) for part in parts) + len(parts) - 1 < len(long_reply):
-        parts.append(messenger.receive(psid).body["message"]["text"])
+    sent = [messenger.receive(psid).body]
+    while sum(len(s["message"]["text"]) for s in sent) + len(sent) - 1 < len(long_reply):
+        sent.append(messenger.receive(psid).body)
+    parts = [s["message"]["text"] for s in sent]
+    # an agent's message is tagged as one, so Meta delivers it for 7 days instead of 24 hours
+    assert all((s["messaging_type"], s.get("tag")) == ("MESSAGE_TAG", "HUMAN_AGENT") for s in sent)
     assert all(utf16_length(part) <= 2000 for part in parts) and len(parts) == 2
     assert " ".join(parts) == long_reply  # split between words, nothing lost
 
     assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200
     matches(messenger.receive(psid).body["message"]["text"], "utter_handoff_resolved", "en")
-    asked = messenger.receive(psid).body["message"]
+    asked_body = messenger.receive(psid).body
+    assert asked_body["messaging_type"] == "RESPONSE"  # the bot's own
+    asked = asked_body["message"]
     assert asked["text"] == domain_texts.text("utter_ask_rating", "en")
     replies = asked["quick_replies"]
     assert [r["title"] for r in replies] == [f"{n} ★" for n in range(1, 6)]
@@ -231,8 +242,14 @@ def test_whatsapp_in_hebrew_agent_reply_and_rating_by_number(
     assert agent.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
     matches(twilio.receive_text(number), "utter_handoff_assigned", "he")
     twilio.deliver(number, "הנעליים הגיעו במידה הלא נכונה")
-    eventually(lambda: [m for m in agent.detail(handoff["id"])["messages"]
-                        if m["sender"] == "customer"])
+    twilio.deliver(number, media=f"shoe-{uuid.uuid4().hex[:6]}.png")  # a photo, no caption
+    photos = eventually(lambda: [a for a in agent.detail(handoff["id"])["attachments"]
+                                 if a["state"] == "ready"], timeout=30)
+    served = agent.http.get(f"{agent.base_url}{photos[0]['url']}", timeout=10)
+    assert served.status_code == 200 and served.content == PHOTO  # fetched with Twilio's auth
+    texts = [m["text"] for m in agent.detail(handoff["id"])["messages"]
+             if m["sender"] == "customer"]
+    assert texts == ["הנעליים הגיעו במידה הלא נכונה", "📷"]
     agent.call("POST", f"/handoffs/{handoff['id']}/messages", json={"text": "שלום, אני בודקת"})
     assert twilio.receive_text(number) == "שלום, אני בודקת"
     agent.call("POST", f"/handoffs/{handoff['id']}/resolve")

@@ -119,6 +119,32 @@ def test_the_shoe_story_telegram_then_whatsapp_in_persian(
     assert console.script_errors == []
 
 
+def test_back_after_the_handoff_was_resolved_the_bot_keeps_what_it_knew(
+        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent]) -> None:
+    telegram, twilio = platforms.telegram, platforms.twilio
+    phone = "+4917" + str(uuid.uuid4().int)[:8]
+    sam = TelegramUser(telegram, 970000 + int(phone[-5:]), "Sam")
+    agent = agent_factory(languages=("en",))
+    sam.share_contact(phone)  # before any request: the bot thanks, and remembers at escalation
+    assert sam.receive().body["text"] == domain_texts.text("utter_contact_received", "en")
+    sam.say("where is my order 58231?")
+    matches(sam.receive().body["text"], "utter_order_delivered", "en")
+    sam.say("I want to talk to a human")
+    matches(sam.receive().body["text"], "utter_handoff_no_agents", "en")
+    handoff = eventually(lambda: agent.find(sam.sender_id))
+    agent.call("POST", f"/handoffs/{handoff['id']}/claim")
+    sam.receive()
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200
+
+    number = f"whatsapp:{phone}"
+    twilio.deliver(number, "hi")
+    remembered = matches(twilio.receive_text(number), "utter_welcome_back_order", "en")
+    assert remembered["order"] == "58231"
+    matches(twilio.receive_text(number), "utter_greet", "en")
+    twilio.deliver(number, "my shoes came in the wrong size")
+    matches(twilio.receive_text(number).split("\n\n")[0], "utter_ask_item", "en")  # not the order
+
+
 def signed_ref(identifier: str) -> str:
     """What the shop's backend puts in its m.me link: base64url(identifier).hash."""
     encoded = base64.urlsafe_b64encode(identifier.encode()).decode().rstrip("=")
