@@ -11,12 +11,10 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -59,15 +57,9 @@ def quick_replies(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class MessengerOutput(PlatformOutput):
+    channel = MESSENGER
     limit = 2000
-
-    @classmethod
-    def name(cls) -> str:
-        return MESSENGER
-
-    def __init__(self, http: aiohttp.ClientSession, settings: MessengerSettings) -> None:
-        super().__init__(http)
-        self.settings = settings
+    settings: MessengerSettings
 
     async def _send(self, recipient_id: str, message: dict[str, Any],
                     from_agent: bool = False) -> None:
@@ -149,20 +141,9 @@ def _inbound(event: dict[str, Any]) -> Inbound | None:
 
 
 class MessengerInput(PlatformInput):
-    @classmethod
-    def name(cls) -> str:
-        return MESSENGER
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerInput:
-        return cls(MessengerSettings.from_env(os.environ))
-
-    def __init__(self, settings: MessengerSettings) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def get_output_channel(self) -> MessengerOutput:
-        return MessengerOutput(self.http, self.settings)
+    output_type = MessengerOutput
+    settings_type = MessengerSettings
+    settings: MessengerSettings
 
     def verify(self, request: Request) -> None:
         header = request.headers.get("X-Hub-Signature-256", "")

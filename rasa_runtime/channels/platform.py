@@ -9,11 +9,12 @@ the platform's message id), and only then handed to Rasa.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -140,10 +141,16 @@ class PlatformError(Exception):
 class PlatformOutput(OutputChannel):
     """Sends through a platform's HTTP API, splitting texts longer than its limit."""
 
-    limit = 1000  # characters (UTF-16 units) a message may have on the platform
+    channel: ClassVar[str]  # Rasa's name of the channel
+    limit: ClassVar[int]  # characters (UTF-16 units) a message may have on the platform
 
-    def __init__(self, http: aiohttp.ClientSession) -> None:
+    def __init__(self, http: aiohttp.ClientSession, settings: Any) -> None:
         self._http = http
+        self.settings = settings
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.channel
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         try:
@@ -187,11 +194,27 @@ def user_id(sender_id: str) -> str:
 
 
 class PlatformInput(InputChannel):
-    """A messenger's webhook at /webhooks/<name>/webhook."""
+    """A messenger's webhook at /webhooks/<name>/webhook. Its settings come from the
+    environment (`settings_type.from_env`), never from a credentials file."""
 
-    def __init__(self) -> None:
+    output_type: ClassVar[type[PlatformOutput]]
+    settings_type: ClassVar[Any]  # a dataclass with `from_env(environ)`
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
         self.repeats = Repeats()
         self._http: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.output_type.channel
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> PlatformInput:
+        return cls(cls.settings_type.from_env(os.environ))
+
+    def get_output_channel(self) -> PlatformOutput:
+        return self.output_type(self.http, self.settings)
 
     @property
     def http(self) -> aiohttp.ClientSession:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from sanic import Blueprint
 from sanic.request import Request
 
@@ -72,15 +70,9 @@ def keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class TelegramOutput(PlatformOutput):
+    channel = TELEGRAM
     limit = 4096
-
-    @classmethod
-    def name(cls) -> str:
-        return TELEGRAM
-
-    def __init__(self, http: aiohttp.ClientSession, settings: TelegramSettings) -> None:
-        super().__init__(http)
-        self.settings = settings
+    settings: TelegramSettings
 
     async def send_part(self, recipient_id: str, text: str,
                         choices: list[dict[str, Any]] | None = None,
@@ -149,20 +141,9 @@ def _inbound(update: dict[str, Any]) -> Inbound | None:
 
 
 class TelegramInput(PlatformInput):
-    @classmethod
-    def name(cls) -> str:
-        return TELEGRAM
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        return cls(TelegramSettings.from_env(os.environ))
-
-    def __init__(self, settings: TelegramSettings) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def get_output_channel(self) -> TelegramOutput:
-        return TelegramOutput(self.http, self.settings)
+    output_type = TelegramOutput
+    settings_type = TelegramSettings
+    settings: TelegramSettings
 
     def verify(self, request: Request) -> None:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

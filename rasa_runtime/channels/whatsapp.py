@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,15 +69,9 @@ def form_of(request: Request) -> dict[str, list[str]]:
 
 
 class WhatsAppOutput(PlatformOutput):
+    channel = WHATSAPP
     limit = 1600
-
-    @classmethod
-    def name(cls) -> str:
-        return WHATSAPP
-
-    def __init__(self, http: aiohttp.ClientSession, settings: WhatsAppSettings) -> None:
-        super().__init__(http)
-        self.settings = settings
+    settings: WhatsAppSettings
 
     async def _send(self, recipient_id: str, fields: dict[str, str]) -> None:
         settings = self.settings
@@ -102,20 +95,9 @@ class WhatsAppOutput(PlatformOutput):
 
 
 class WhatsAppInput(PlatformInput):
-    @classmethod
-    def name(cls) -> str:
-        return WHATSAPP
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
-        return cls(WhatsAppSettings.from_env(os.environ))
-
-    def __init__(self, settings: WhatsAppSettings) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def get_output_channel(self) -> WhatsAppOutput:
-        return WhatsAppOutput(self.http, self.settings)
+    output_type = WhatsAppOutput
+    settings_type = WhatsAppSettings
+    settings: WhatsAppSettings
 
     def verify(self, request: Request) -> None:
         expected = signature(self.settings.auth_token, self.settings.webhook_url, form_of(request))

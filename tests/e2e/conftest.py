@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -9,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from common.protocol import LANGUAGES
+from tests.e2e.browser import chromium, chromium_missing
 from tests.e2e.clients import Agent, Customer
 from tests.e2e.platforms import Messenger, Telegram, Twilio
 from tools.stack import Stack, StackConfig
@@ -73,6 +76,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Ite
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium; without it the UI tests skip, or fail under REQUIRE_BROWSER=1."""
+    missing = chromium_missing()
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture

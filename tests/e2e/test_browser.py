@@ -3,8 +3,7 @@ server and handoff service. Screenshots of both pages, in Persian and English, g
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from common.plurals import CATEGORIES
 from handoff import business_hours, canned
 from handoff.settings import DEFAULT_CANNED as CANNED_FILE
 from tests.e2e import domain_texts
-from tests.e2e.browser import chromium, chromium_missing, open_page, screenshot
+from tests.e2e.browser import open_page, screenshot
 from tests.e2e.clients import Agent, eventually
 
 pytestmark = pytest.mark.e2e
@@ -40,17 +39,6 @@ UNLABELLED_JS = """() => [...document.querySelectorAll("input, select, textarea,
   .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
                  && !(e.tagName === "BUTTON" && e.textContent.trim()))
   .map((e) => e.outerHTML.slice(0, 80))"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    missing = chromium_missing()
-    if missing:
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    with chromium() as running:
-        yield running
 
 
 def sign_in(browser: Browser, base_url: str, agent: Agent, language: str = "en") -> Page:

@@ -12,9 +12,8 @@ and replies, and the reply reaches WhatsApp. The customer never repeats the orde
 from __future__ import annotations
 
 import base64
-import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from playwright.sync_api import Browser, expect
 from common.text import localize_digits
 from handoff.contacts import identity_hash
 from tests.e2e import domain_texts
-from tests.e2e.browser import chromium, chromium_missing, screenshot
+from tests.e2e.browser import screenshot
 from tests.e2e.clients import Agent, Customer, eventually
 from tests.e2e.conftest import WIDGET_IDENTITY_SECRET, Platforms
 from tests.e2e.platforms import TelegramUser
@@ -32,17 +31,6 @@ from tests.e2e.test_messengers import matches, user_events
 from tools.stack import Stack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    missing = chromium_missing()
-    if missing:
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    with chromium() as running:
-        yield running
 
 
 def test_the_shoe_story_telegram_then_whatsapp_in_persian(
