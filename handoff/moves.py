@@ -32,7 +32,6 @@ class Answered:
     accepted: bool
     conversation_id: str  # where the customer wrote the answer
     from_conversation_id: str
-    language: str
 
 
 def offer(session: Session, handoff: Handoff, conversation_id: str, channel: str) -> None:
@@ -116,4 +115,4 @@ def answer(session: Session, move: ChannelMove, text: str, intent: str | None,
                                     created_at=timestamp))
         session.flush()
     return Answered(handoff.id, bool(move.accepted), move.conversation_id,
-                    move.from_conversation_id, handoff.language)
+                    move.from_conversation_id)

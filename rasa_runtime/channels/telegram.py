@@ -119,7 +119,9 @@ def _inbound(update: dict[str, Any]) -> Inbound | None:
     chat, sender = (message.get("chat") or {}).get("id"), (message.get("from") or {}).get("id")
     if chat is None or "message_id" not in message:
         raise Malformed("message without chat.id or message_id")
-    message_id = f"{'edit:' if 'edited_message' in update else ''}{chat}:{message['message_id']}"
+    message_id = f"{chat}:{message['message_id']}"
+    if "edited_message" in update:  # each edit is a message of its own
+        message_id += f":edit:{message.get('edit_date')}"
     metadata: dict[str, Any] = {}
     if isinstance(message.get("text"), str):
         text = message["text"]
