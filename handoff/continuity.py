@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
 from handoff.events import Event, Kind
-from handoff.models import Agent, Handoff
-from handoff.notices import CustomerNotices
+from handoff.models import Handoff
+from handoff.notices import CustomerNotices, whereabouts, widget_status
 from handoff.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -35,11 +36,12 @@ class Continuity:
                 and not self._loop.is_closed():
             asyncio.run_coroutine_threadsafe(self._follow(event), self._loop)
 
-    def _agent_name(self, handoff_id: int) -> str | None:
+    def _standing(self, handoff_id: int) -> tuple[str | None, dict[str, Any] | None]:
+        """Who has the request, and the web widget's status card (None on other channels)."""
         with self._sessions() as session:
             handoff = session.get(Handoff, handoff_id)
-            agent = session.get(Agent, handoff.agent_id) if handoff and handoff.agent_id else None
-            return agent.name if agent else None
+            where = whereabouts(session, handoff)
+            return where.agent, widget_status(handoff, where)
 
     async def _follow(self, event: Event) -> None:
         shown = event.data["handoff"]
@@ -47,11 +49,11 @@ class Continuity:
         try:
             if event.kind == Kind.HANDOFF_MOVED:
                 await self._rasa.resume(there)  # the old channel gets the bot back
-                agent = await asyncio.to_thread(self._agent_name, shown["id"])
+                agent, status = await asyncio.to_thread(self._standing, shown["id"])
                 await self._notices.send(
                     here, shown["language"],
                     "utter_moved_here_assigned" if agent else "utter_moved_here_waiting",
-                    reference=shown["reference"], agent=agent or "")
+                    status=status, reference=shown["reference"], agent=agent or "")
             else:
                 await self._rasa.resume(here)
                 await self._notices.send(here, shown["language"], "utter_stay_there",

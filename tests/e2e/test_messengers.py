@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from common.plurals import about_minutes
 from common.text import localize_digits, utf16_length
 from tests.e2e import domain_texts
 from tests.e2e.clients import Agent, eventually
@@ -259,4 +260,37 @@ def test_whatsapp_in_hebrew_agent_reply_and_rating_by_number(
     assert rating.rstrip().endswith("5. 5 ★")
     twilio.deliver(number, localize_digits("4", "he"))
     matches(twilio.receive_text(number), "utter_thanks_rating", "he")
+    assert agent.detail(handoff["id"])["rating"]["score"] == 4
+
+
+def test_telegram_in_arabic_queued_with_place_and_wait_then_rated_by_keyboard(
+        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent]) -> None:
+    agent = agent_factory(capacity=1, languages=("ar",))
+    agent.set_presence("online")
+    first = f"whatsapp:{new_phone()}"  # takes the agent's only place
+    platforms.twilio.deliver(first, "أريد التحدث مع موظف")
+    matches(platforms.twilio.receive_text(first), "utter_handoff_queued", "ar")
+    matches(platforms.twilio.receive_text(first), "utter_handoff_assigned", "ar")
+
+    user = TelegramUser(platforms.telegram, 980001)
+    user.say("أريد التحدث مع إنسان")
+    queued = matches(user.receive().body["text"], "utter_handoff_queued", "ar")
+    assert queued["position"] == "١"
+    assert queued["wait"] in {about_minutes(n, "ar") for n in range(1, 120)}
+    user.receive()  # the contact button
+    user.say("أين وصل طلبي؟")
+    place = matches(user.receive().body["text"], "utter_handoff_position", "ar")
+    assert (place["reference"], place["position"]) == (queued["reference"], "١")
+
+    # The agent finishes the first chat; the assigner gives them this one.
+    taken = eventually(lambda: agent.find(first))
+    assert agent.call("POST", f"/handoffs/{taken['id']}/resolve").status_code == 200
+    matches(user.receive().body["text"], "utter_handoff_assigned", "ar")
+    handoff = eventually(lambda: agent.find(user.sender_id))
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200
+    matches(user.receive().body["text"], "utter_handoff_resolved", "ar")
+    asked = user.receive()
+    assert asked.body["text"] == domain_texts.text("utter_ask_rating", "ar")
+    user.press(asked, "٤ ★")
+    matches(user.receive().body["text"], "utter_thanks_rating", "ar")
     assert agent.detail(handoff["id"])["rating"]["score"] == 4

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -22,7 +21,7 @@ from playwright.sync_api import Browser, expect
 from common.text import localize_digits
 from handoff.contacts import identity_hash
 from tests.e2e import domain_texts
-from tests.e2e.browser import screenshot
+from tests.e2e.browser import open_page, screenshot
 from tests.e2e.clients import Agent, Customer, eventually
 from tests.e2e.conftest import WIDGET_IDENTITY_SECRET, Platforms
 from tests.e2e.platforms import TelegramUser
@@ -146,7 +145,8 @@ def signed_customer(stack: Stack, identifier: str, secret: str) -> Customer:
 
 
 def test_messenger_then_the_web_widget_with_a_signed_identity_in_english(
-        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent]) -> None:
+        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent],
+        browser: Browser) -> None:
     messenger, psid = platforms.messenger, f"psid{uuid.uuid4().hex[:8]}"
     email = f"sam.{uuid.uuid4().hex[:6]}@example.com"
     agent = agent_factory(languages=("en",))
@@ -175,31 +175,22 @@ def test_messenger_then_the_web_widget_with_a_signed_identity_in_english(
     finally:
         forger.disconnect()
 
-    # The web widget with the shop's signed identity: offered the open request, and moved.
-    web = signed_customer(stack, email, WIDGET_IDENTITY_SECRET)
-    web.connect()
-    try:
-        web.say("hello")
-        question = web.receive()
-        matches(question["text"], "utter_open_request_waiting_order", "en")
-        assert [b["payload"] for b in question["quick_replies"]] == ["/affirm", "/deny"]
-        web.say("/affirm")
-        matches(web.receive_text(), "utter_moved_here_waiting", "en")
-        detail = eventually(lambda: (lambda d: d if d["channel"] == "socketio" else None)(
-            agent.detail(handoff["id"])))
-        assert detail["reference"] == reference
-        assert ("system", "socketio") in [(m["sender"], m["text"]) for m in detail["messages"]]
-        sent = agent.call("POST", f"/handoffs/{handoff['id']}/claim")
-        assert sent.status_code == 200
-        agent.call("POST", f"/handoffs/{handoff['id']}/messages",
-                   json={"text": "Hi Sam, I see order 58231 here."})
-        assert eventually(lambda: _agent_text(web) == "Hi Sam, I see order 58231 here.")
-        assert messenger.nothing_for(psid, 1.0)
-    finally:
-        web.disconnect()
-
-
-def _agent_text(customer: Customer) -> Any:
-    """The next text the customer gets that is not the 'who has your request' notice."""
-    text = customer.receive_text()
-    return None if domain_texts.pattern("utter_handoff_assigned", "en").match(text) else text
+    # The web widget on the shop's page, Sam signed in: offered the open request, and moved.
+    widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo?user={email}", "en-US")
+    question = widget.locator(".sw-bot").first
+    expect(question).to_contain_text(f"Your request {reference} about order 58231")
+    widget.get_by_role("button", name="Yes, continue here").click()
+    expect(widget.locator(".sw-bot").last).to_have_text(
+        domain_texts.text("utter_moved_here_waiting", "en").format(reference=reference))
+    expect(widget.get_by_role("status")).to_contain_text(reference)  # the status bar
+    detail = eventually(lambda: (lambda d: d if d["channel"] == "socketio" else None)(
+        agent.detail(handoff["id"])))
+    assert ("system", "socketio") in [(m["sender"], m["text"]) for m in detail["messages"]]
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
+    agent.call("POST", f"/handoffs/{handoff['id']}/messages",
+               json={"text": "Hi Sam, I see order 58231 here."})
+    reply = widget.locator(".sw-agent")
+    expect(reply.locator("span[dir=auto]")).to_have_text("Hi Sam, I see order 58231 here.")
+    expect(reply.locator(".sw-name")).to_have_text(agent.name)
+    assert messenger.nothing_for(psid, 1.0)
+    assert widget.script_errors == []
