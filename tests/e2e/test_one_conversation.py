@@ -12,6 +12,7 @@ and replies, and the reply reaches WhatsApp. The customer never repeats the orde
 from __future__ import annotations
 
 import base64
+import sqlite3
 import uuid
 from collections.abc import Callable
 
@@ -130,6 +131,46 @@ def test_back_after_the_handoff_was_resolved_the_bot_keeps_what_it_knew(
     matches(twilio.receive_text(number), "utter_greet", "en")
     twilio.deliver(number, "my shoes came in the wrong size")
     matches(twilio.receive_text(number).split("\n\n")[0], "utter_ask_item", "en")  # not the order
+
+
+def test_someone_elses_order_number_and_email_typed_link_nothing(
+        platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent],
+        browser: Browser) -> None:
+    telegram, messenger = platforms.telegram, platforms.messenger
+    agent = agent_factory(languages=("en",))
+    leila = TelegramUser(telegram, 990001 + uuid.uuid4().int % 9999)
+    leila.say("where is my order 40017?")
+    matches(leila.receive().body["text"], "utter_order_shipped", "en")
+    leila.say("my email is leila.k@example.com, I want to talk to a human")
+    handoff = eventually(lambda: agent.find(leila.sender_id))
+    agent.call("POST", f"/handoffs/{handoff['id']}/claim")
+    agent.call("POST", f"/handoffs/{handoff['id']}/resolve")
+
+    # A stranger on Messenger types her order number and email.
+    psid = f"psid{uuid.uuid4().hex[:8]}"
+    messenger.deliver([messenger.event(psid, text="order 40017, my email is leila.k@example.com")])
+    messenger.receive(psid)
+    messenger.deliver([messenger.event(psid, text="I want to talk to a human")])
+    stranger = eventually(lambda: agent.find(f"messenger:{psid}"))
+    with sqlite3.connect(stack.config.var_dir / "handoff.db") as db:
+        contacts = dict(db.execute(
+            "SELECT c.sender_id, c.contact_id FROM conversations c WHERE c.sender_id IN (?, ?)",
+            (leila.sender_id, f"messenger:{psid}")).fetchall())
+        kinds = {kind for (kind,) in db.execute(
+            "SELECT kind FROM contact_identities WHERE contact_id = ?",
+            (contacts[f"messenger:{psid}"],))}
+    assert contacts[leila.sender_id] != contacts[f"messenger:{psid}"]
+    assert kinds == {"channel"}
+
+    console = sign_in(browser, stack.config.handoff_url, agent)
+    console.locator(".ticket", has_text=stranger["reference"]).get_by_role(
+        "button", name="Claim").click()
+    context = console.locator("#context")
+    expect(context).to_contain_text("No earlier conversations.")
+    expect(console.locator("#verified")).to_have_text(f"Channel accountmessenger:{psid}")
+    expect(console.locator("#stated")).to_contain_text("leila.k@example.com")
+    expect(context).not_to_contain_text(leila.sender_id)
+    assert console.script_errors == []
 
 
 def signed_ref(identifier: str) -> str:
