@@ -64,15 +64,21 @@ def test_the_shoe_story_telegram_then_whatsapp_in_persian(
         agent.detail(handoff["id"])), timeout=30)
     assert {"kind": "phone", "value": phone} in detail["verified"]
     assert detail["context"]["slots"]["order_number"] == "58231"
+    # The agent takes it (in the console below, the chat is then hers to open).
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/claim").status_code == 200
+    matches(leila.receive().body["text"], "utter_handoff_assigned", "fa")
 
-    # 3. Later, on WhatsApp from the same number: the bot knows her and her open request.
+    # 3. Later, on WhatsApp from the same number: the bot knows her, her open request and who
+    # has it ("your request … about order ۵۸۲۳۱ is with Sara; continue here?").
     number = f"whatsapp:{phone}"
     twilio.deliver(number, "سلام، خبری نشد؟")
     question = twilio.receive_text(number)
-    matches(question.split("\n\n")[0], "utter_open_request_waiting_order", "fa")
-    assert reference in question and localize_digits("58231", "fa") in question
+    asked = matches(question.split("\n\n")[0], "utter_open_request_assigned_order", "fa")
+    assert asked == {"reference": reference, "order": localize_digits("58231", "fa"),
+                     "agent": agent.name}
     twilio.deliver(number, "۱")  # the first choice: continue here
-    matches(twilio.receive_text(number), "utter_moved_here_waiting", "fa")
+    moved = matches(twilio.receive_text(number), "utter_moved_here_assigned", "fa")
+    assert moved["agent"] == agent.name
     assert user_events(stack, number)[-1]["text"] == "/affirm"
     assert eventually(lambda: agent.detail(handoff["id"])["channel"] == "whatsapp")
 
@@ -80,8 +86,7 @@ def test_the_shoe_story_telegram_then_whatsapp_in_persian(
     console = sign_in(browser, stack.config.handoff_url, agent)
     ticket = console.locator(".ticket", has_text=reference)
     expect(ticket).to_contain_text("WhatsApp")
-    ticket.get_by_role("button", name="Claim").click()
-    matches(twilio.receive_text(number), "utter_handoff_assigned", "fa")
+    ticket.get_by_role("button", name="Open").click()
     transcript = console.locator("#transcript")
     expect(transcript).to_contain_text("کفش‌هایم سایز اشتباه آمده، سفارش ۵۸۲۳۱")  # on Telegram
     expect(transcript).to_contain_text("The customer continued on WhatsApp.")
