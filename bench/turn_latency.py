@@ -37,14 +37,16 @@ def main() -> None:
             stack.wait_ready(timeout=600)
             ready = time.monotonic() - started
             url = f"{config.rasa_url}/webhooks/rest/webhook"
+            rest = requests.Session()
+            rest.headers.update(config.rest_headers())
             sender = uuid.uuid4().hex
-            requests.post(url, json={"sender": sender, "message": "hi"}, timeout=30)  # warm-up
+            rest.post(url, json={"sender": sender, "message": "hi"}, timeout=30)  # warm-up
             latencies = []
             for turn in range(args.turns):
                 message = MESSAGES[turn % len(MESSAGES)]
                 begin = time.perf_counter()
-                response = requests.post(url, json={"sender": sender, "message": message},
-                                         timeout=30)
+                response = rest.post(url, json={"sender": sender, "message": message},
+                                     timeout=30)
                 latencies.append(time.perf_counter() - begin)
                 response.raise_for_status()
                 if not response.json():

@@ -9,9 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from handoff.api import agents, bot, console, handoffs, live, pages, teams, widget
-from handoff.event_consumer import Batch, EventConsumer
-from handoff.event_wakeup import EventWakeup
+from handoff.api import agents, bot, console, handoffs, health, live, pages, teams, widget
+from handoff.event_consumer import Batch
 from handoff.events import Event, Kind, about
 from handoff.migrate import upgrade
 from handoff.models import Handoff
@@ -21,7 +20,7 @@ from handoff.services import Services, make_services
 from handoff.settings import Settings
 
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (agents, teams, bot, handoffs, console, live, widget)
+ROUTES = (health, agents, teams, bot, handoffs, console, live, widget)
 
 
 def moved_event(services: Services, answered: Answered) -> Event:
@@ -49,18 +48,15 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
         for answered in batch.moved:
             services.events.emit(await asyncio.to_thread(moved_event, services, answered))
 
-    postgres = services.events_engine.dialect.name == "postgresql"
-    wakeup = EventWakeup(services.events_engine) if postgres else None
-    consumer = EventConsumer(services.events_engine, services.sessions, wakeup=wakeup)
     coroutines = [
-        consumer.run(settings.poll_interval, stop, customer_wrote,
+        services.consumer.run(settings.poll_interval, stop, customer_wrote,
                      settings.notified_poll_interval),
         services.outbox.run(2.0, stop),
         services.assigner.run(stop),
         services.attachments.run(1.0, stop),
     ]
-    if wakeup is not None:
-        coroutines.append(wakeup.run(stop))
+    if services.wakeup is not None:
+        coroutines.append(services.wakeup.run(stop))
     return [asyncio.create_task(coroutine) for coroutine in coroutines]
 
 
@@ -100,10 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def conflict(request: Request, error: HandoffConflict) -> JSONResponse:
         """A handoff not in a state that allows the operation (claimed already, resolved...)."""
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     for module in ROUTES:
         app.include_router(module.routes)

@@ -114,6 +114,12 @@ class EventConsumer:
         self._batch_size = batch_size
         self._offset: int | None = None  # the last event consumed, once read from the database
         self._offset_due = 0.0  # when the offset is next saved even with nothing to store
+        self.polled_at: float | None = None  # time.monotonic() of the last poll that worked
+
+    @property
+    def position(self) -> int | None:
+        """The id of the last event consumed (None before the first poll)."""
+        return self._offset
 
     def poll_once(self) -> Batch:
         """Consume one batch; `read` is 0 once caught up. Caught up, or reading events with no
@@ -127,6 +133,7 @@ class EventConsumer:
         with self._events.connect() as connection:
             rows = connection.execute(
                 _READ, {"after": self._offset, "limit": self._batch_size}).all()
+        self.polled_at = time.monotonic()
         if not rows:
             return Batch()
         messages = _customer_messages(rows)

@@ -88,5 +88,13 @@ class RasaClient:
                             {"event": "slot", "name": name, "value": value},
                             params={"include_events": "NONE"})
 
+    async def reachable(self) -> bool:
+        """Whether Rasa's server answers at all (its root says hello), within two seconds."""
+        try:
+            response = await self._http.get("/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     async def aclose(self) -> None:
         await self._http.aclose()

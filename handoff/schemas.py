@@ -283,3 +283,19 @@ class Welcome(BaseModel):
     waiting_here: bool = False  # their handoff is open in this conversation: stay paused
     open: OpenElsewhere | None = None
     previous: Previously | None = None
+
+
+class Check(BaseModel):
+    """One part of the service, as readiness sees it."""
+
+    ok: bool
+    detail: str | None = None
+    lag_events: int | None = None  # event consumer: Rasa's events not read yet
+    seconds_since_poll: float | None = None
+    waiting: int | None = None  # outbox: agent messages not delivered yet
+    oldest_seconds: float | None = None
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, Check]

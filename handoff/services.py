@@ -14,6 +14,8 @@ from handoff.attachments import Fetcher
 from handoff.continuity import Continuity
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox, Outgoing
+from handoff.event_consumer import EventConsumer
+from handoff.event_wakeup import EventWakeup
 from handoff.events import Dispatcher, Event, Kind
 from handoff.hub import Hub
 from handoff.models import Attachment, Handoff
@@ -38,6 +40,8 @@ class Services:
     outbox: Outbox
     attachments: Fetcher
     continuity: Continuity
+    consumer: EventConsumer  # customers' messages, from Rasa's event table
+    wakeup: EventWakeup | None  # PostgreSQL's notifications of new events
 
 
 def make_services(settings: Settings) -> Services:
@@ -70,6 +74,9 @@ def make_services(settings: Settings) -> Services:
                               handoff.agent_id, {"attachment": {
                                   "id": attachment.id, "ready": attachment.data is not None}}))
 
-    return Services(settings, engine, make_engine(settings.events_url), sessions, hub, events,
+    events_engine = make_engine(settings.events_url)
+    wakeup = EventWakeup(events_engine) if events_engine.dialect.name == "postgresql" else None
+    return Services(settings, engine, events_engine, sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
-                    Fetcher(sessions, settings, fetched), continuity)
+                    Fetcher(sessions, settings, fetched), continuity,
+                    EventConsumer(events_engine, sessions, wakeup=wakeup), wakeup)

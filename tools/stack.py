@@ -26,8 +26,8 @@ from tools.model import ROOT, model_path
 
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PY = ROOT / ".venv" / "bin" / "python"
-SECRET_NAMES = ("RASA_AUTH_TOKEN", "HANDOFF_ACTION_SECRET", "HANDOFF_JWT_SECRET",
-                "HANDOFF_ADMIN_TOKEN")
+SECRET_NAMES = ("RASA_AUTH_TOKEN", "RASA_REST_TOKEN", "HANDOFF_ACTION_SECRET",
+                "HANDOFF_JWT_SECRET", "HANDOFF_ADMIN_TOKEN")
 # libpq options of every PostgreSQL connection (Rasa's stores and the handoff database) unless the
 # operator sets PGOPTIONS: a commit returns once PostgreSQL has it, without waiting for the disk
 # flush, which PostgreSQL still does within 3 × wal_writer_delay (0.6 s). A crash of any of our
@@ -75,6 +75,10 @@ class StackConfig:
     @property
     def handoff_url(self) -> str:
         return f"http://127.0.0.1:{self.handoff_port}"
+
+    def rest_headers(self) -> dict[str, str]:
+        """What the shop's backend sends to Rasa's REST channel."""
+        return {"Authorization": f"Bearer {self.environment()['RASA_REST_TOKEN']}"}
 
     def environment(self) -> dict[str, str]:
         events_db = self.var_dir / "events.db"

@@ -45,9 +45,11 @@ def _turn_figures(result: TurnResult) -> dict[str, float]:
             "per_second": result.per_second, "unanswered": result.unanswered}
 
 
-def _levels(rasa_url: str, levels: list[int], minimum_turns: int) -> list[dict[str, float]]:
-    asyncio.run(run_level(rasa_url, 2, 8))  # warm-up: every message once
-    return [_turn_figures(asyncio.run(run_level(rasa_url, n, turns_for(n, minimum_turns))))
+def _levels(rasa_url: str, headers: dict[str, str], levels: list[int],
+            minimum_turns: int) -> list[dict[str, float]]:
+    asyncio.run(run_level(rasa_url, headers, 2, 8))  # warm-up: every message once
+    return [_turn_figures(asyncio.run(run_level(rasa_url, headers, n,
+                                                turns_for(n, minimum_turns))))
             for n in levels]
 
 
@@ -72,7 +74,7 @@ def measure_bare(levels: list[int], minimum_turns: int) -> dict[str, Any]:
     bare = BareRasa(_port())
     try:
         started = bare.start()
-        figures = _levels(bare.url, levels, minimum_turns)
+        figures = _levels(bare.url, bare.headers, levels, minimum_turns)
         return {"start_s": started, "turns": figures, "memory_mib": bare.memory()}
     finally:
         bare.stop()
@@ -86,7 +88,8 @@ def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: 
     system = OurSystem(var, (_port(), _port(), _port()), overrides | settings)
     try:
         started = system.start()
-        figures = _levels(system.config.rasa_url, levels, minimum_turns) if levels else []
+        figures = (_levels(system.config.rasa_url, system.headers, levels, minimum_turns)
+                   if levels else [])
         admin = system.config.environment()["HANDOFF_ADMIN_TOKEN"]
         path = None
         if handoffs:

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -24,18 +24,19 @@ POSTGRES = os.environ.get("HANDOFF_TEST_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def answered(rasa_url: str) -> bool:
+def answered(rasa_url: str, headers: dict[str, str]) -> bool:
     """True once Rasa answers a REST message, i.e. its model is loaded."""
     try:
-        response = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=5,
+        response = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=5, headers=headers,
                                  json={"sender": f"probe-{uuid.uuid4().hex}", "message": "hi"})
         return response.status_code == 200 and bool(response.json())
     except (requests.RequestException, ValueError):
         return False
 
 
-def wait_answering(rasa_url: str, began: float, timeout: float = 600.0) -> float:
-    while not answered(rasa_url):
+def wait_answering(rasa_url: str, headers: dict[str, str], began: float,
+                   timeout: float = 600.0) -> float:
+    while not answered(rasa_url, headers):
         if time.monotonic() - began > timeout:
             raise TimeoutError(f"{rasa_url} did not answer in {timeout:.0f} s")
         time.sleep(0.25)
@@ -87,6 +88,7 @@ class BareRasa:
 
     port: int
     process: subprocess.Popen[bytes] | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # stock Rasa's REST has no token
 
     @property
     def url(self) -> str:
@@ -113,7 +115,7 @@ class BareRasa:
              "127.0.0.1", "--model", "models"], cwd=BARE_DIR, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
             env=os.environ | {"RASA_TELEMETRY_ENABLED": "false"})
-        return wait_answering(self.url, began)
+        return wait_answering(self.url, self.headers, began)
 
     def memory(self) -> dict[str, float]:
         return {"rasa": rss_mib(self.process.pid)} if self.process else {}
@@ -153,12 +155,13 @@ class OurSystem:
         self.config = StackConfig(var_dir=var_dir, rasa_port=ports[0], actions_port=ports[1],
                                   handoff_port=ports[2], overrides=overrides)
         self.stack = Stack(self.config)
+        self.headers = self.config.rest_headers()
 
     def start(self) -> float:
         began = time.monotonic()
         self.stack.start()
         self.stack.wait_ready(timeout=600)
-        return wait_answering(self.config.rasa_url, began)
+        return wait_answering(self.config.rasa_url, self.headers, began)
 
     def memory(self) -> dict[str, float]:
         return {name: rss_mib(process.pid) for name, process in self.stack.processes.items()}

@@ -50,11 +50,12 @@ async def _customer(client: httpx.AsyncClient, url: str, turns: int, offset: int
     return unanswered
 
 
-async def run_level(rasa_url: str, customers: int, turns_each: int) -> TurnResult:
+async def run_level(rasa_url: str, headers: dict[str, str], customers: int,
+                    turns_each: int) -> TurnResult:
     url = f"{rasa_url}/webhooks/rest/webhook"
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=customers, max_keepalive_connections=customers)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=120, limits=limits, headers=headers) as client:
         began = time.perf_counter()
         unanswered = await asyncio.gather(*(
             _customer(client, url, turns_each, index, latencies) for index in range(customers)))

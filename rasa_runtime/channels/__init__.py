@@ -1,9 +1,9 @@
-"""The customer's channels: the web widget (socket.io) and REST always; each messenger when its
-credentials are in the environment.
+"""The customer's channels: the web widget (socket.io) always; REST for the shop's backend and
+each messenger when their secrets are in the environment.
 
-`credentials()` gives what Rasa reads from a credentials file: `credentials.yml` (the channels
-that need no secret) plus the messengers that are configured. The messenger connectors read their
-secrets from the environment themselves, so no secret is ever written to a file.
+`channels()` gives what Rasa reads from a credentials file: `credentials.yml` (the channels that
+need no secret) plus those that are configured. Those connectors read their secrets from the
+environment themselves, so no secret is ever written to a file.
 """
 
 from __future__ import annotations
@@ -21,18 +21,19 @@ BASE_CREDENTIALS = Path(__file__).resolve().parents[2] / "credentials.yml"
 
 
 @dataclass(frozen=True)
-class Messenger:
+class Configured:
     name: str
     connector: str  # module.Class, as credentials.yml names a custom channel
     required: tuple[str, ...]  # the environment variables that turn it on, all of them
 
 
-MESSENGERS: tuple[Messenger, ...] = (
-    Messenger(TELEGRAM, "rasa_runtime.channels.telegram.TelegramInput",
+CONFIGURED: tuple[Configured, ...] = (
+    Configured("rest", "rasa_runtime.channels.rest.TokenRestInput", ("RASA_REST_TOKEN",)),
+    Configured(TELEGRAM, "rasa_runtime.channels.telegram.TelegramInput",
               ("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN")),
-    Messenger(MESSENGER, "rasa_runtime.channels.messenger.MessengerInput",
+    Configured(MESSENGER, "rasa_runtime.channels.messenger.MessengerInput",
               ("MESSENGER_PAGE_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_VERIFY_TOKEN")),
-    Messenger(WHATSAPP, "rasa_runtime.channels.whatsapp.WhatsAppInput",
+    Configured(WHATSAPP, "rasa_runtime.channels.whatsapp.WhatsAppInput",
               ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER",
                "TWILIO_WEBHOOK_URL")),
 )
@@ -42,19 +43,19 @@ MESSENGERS: tuple[Messenger, ...] = (
 class Channels:
     credentials: dict[str, Any]  # the credentials file's content
     on: list[str]  # channel names, for the start-up line
-    incomplete: dict[str, list[str]]  # messenger -> variables missing, where some are set
+    incomplete: dict[str, list[str]]  # channel -> variables missing, where some are set
 
 
 def channels(env: Mapping[str, str]) -> Channels:
     credentials = yaml.safe_load(BASE_CREDENTIALS.read_text(encoding="utf-8")) or {}
     on, incomplete = list(credentials), {}
-    for messenger in MESSENGERS:
-        missing = [name for name in messenger.required if not env.get(name, "").strip()]
+    for channel in CONFIGURED:
+        missing = [name for name in channel.required if not env.get(name, "").strip()]
         if not missing:
-            credentials[messenger.connector] = None  # it reads the environment
-            on.append(messenger.name)
-        elif len(missing) < len(messenger.required):
-            incomplete[messenger.name] = missing
+            credentials[channel.connector] = None  # it reads the environment
+            on.append(channel.name)
+        elif len(missing) < len(channel.required):
+            incomplete[channel.name] = missing
     return Channels(credentials, on, incomplete)
 
 

@@ -125,14 +125,16 @@ def eventually(probe: Callable[[], Any], timeout: float = 15.0, interval: float 
 
 
 class RestCustomer:
-    """A customer on Rasa's REST channel: each message returns the bot's answers at once."""
+    """A customer on Rasa's REST channel, as the shop's backend relays them (with the channel's
+    token): each message returns the bot's answers at once."""
 
-    def __init__(self, rasa_url: str) -> None:
+    def __init__(self, rasa_url: str, headers: dict[str, str]) -> None:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.headers = headers
         self.session_id = uuid.uuid4().hex
 
     def say(self, text: str) -> list[dict[str, Any]]:
         response = requests.post(self.url, json={"sender": self.session_id, "message": text},
-                                 timeout=60)
+                                 headers=self.headers, timeout=60)
         response.raise_for_status()
         return response.json()

@@ -3,10 +3,12 @@ the bot hands over): order status, the return case form, dead ends, and language
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
 from tests.e2e import domain_texts
 from tests.e2e.clients import Agent, RestCustomer, eventually
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def customer(stack: Stack) -> RestCustomer:
-    return RestCustomer(stack.config.rasa_url)
+    return RestCustomer(stack.config.rasa_url, stack.config.rest_headers())
 
 
 def only(answers: list[dict[str, Any]], response: str, language: str) -> dict[str, str]:
@@ -134,3 +136,18 @@ def test_the_language_follows_the_customer_mid_conversation(customer: RestCustom
     only(customer.say("هل لديكم ضمان؟"), "utter_faq_warranty", "ar")
     only(customer.say("איך מבטלים הזמנה?"), "utter_faq_cancel_order", "he")
     only(customer.say("۵۸۲۳۱"), "utter_order_delivered", "fa")
+
+
+def test_the_rest_channel_needs_its_token(stack: Stack) -> None:
+    """Without it, nobody can speak as a customer or read the bot's answers to them."""
+    url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
+    sender = f"rest-{uuid.uuid4().hex}"
+    for headers in ({}, {"Authorization": "Bearer guessed"}):
+        refused = requests.post(url, json={"sender": sender, "message": "hello"},
+                                headers=headers, timeout=30)
+        assert refused.status_code == 401
+    token = stack.config.environment()["RASA_AUTH_TOKEN"]
+    tracker = requests.get(f"{stack.config.rasa_url}/conversations/{sender}/tracker",
+                           params={"token": token}, timeout=30).json()
+    assert [e for e in tracker["events"] if e["event"] == "user"] == []
+    assert RestCustomer(stack.config.rasa_url, stack.config.rest_headers()).say("hello")

@@ -1,0 +1,46 @@
+"""Rasa's REST channel behind a bearer token: for the shop's own backend, not for browsers.
+
+Rasa's REST channel speaks for whichever sender id it is given and returns the bot's answers, so
+anyone who reached it could talk as any customer and read what the bot tells them. Here every
+request must carry `Authorization: Bearer $RASA_REST_TOKEN` (401 otherwise, before Rasa sees the
+message); without that variable the channel is off.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+
+class TokenRestInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
+        return cls(os.environ["RASA_REST_TOKEN"])
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.middleware("request")
+        async def require_token(request: Request) -> HTTPResponse | None:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if hmac.compare_digest(given.encode(), self.token.encode()):
+                return None
+            return response.json({"error": "the REST channel needs its bearer token"},
+                                 status=401)
+
+        return webhook
