@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         "http://127.0.0.1:5005", validation_alias=AliasChoices("HANDOFF_WIDGET_SOCKET_URL",
                                                                "RASA_URL", "widget_socket_url"))
 
+    # The pages that may open the widget's live feed (and Rasa's socket.io: the same variable):
+    # comma-separated origins, "*" for any; empty, only the service's own.
+    widget_origins: str = Field("", alias="WIDGET_ORIGINS")
     # The host site's secret for signing its signed-in users' identity (contacts.py); without
     # it, web customers are recognised only by their browser's conversation.
     widget_identity_secret: str | None = Field(None, alias="HANDOFF_WIDGET_IDENTITY_SECRET",
@@ -61,6 +64,11 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(None, alias="TWILIO_AUTH_TOKEN")
     max_attachment_bytes: int = Field(10_000_000, alias="HANDOFF_MAX_ATTACHMENT_BYTES", gt=0)
+
+    def widget_may_open(self, origin: str, own: str) -> bool:
+        """Whether a page of `origin` may open the widget's live feed (`own`: the service's)."""
+        allowed = [o.strip().rstrip("/") for o in self.widget_origins.split(",") if o.strip()]
+        return origin == own or "*" in allowed or origin.rstrip("/") in allowed
 
     @field_validator("rasa_url", "widget_socket_url", "telegram_api_url")
     @classmethod

@@ -99,7 +99,14 @@ class StackConfig:
                 "HANDOFF_DATABASE_URL", f"sqlite:///{self.var_dir / 'handoff.db'}"),
             "HANDOFF_EVENTS_URL": os.environ.get("HANDOFF_EVENTS_URL", f"sqlite:///{events_db}"),
             "RASA_ENDPOINTS": os.environ.get("RASA_ENDPOINTS", "endpoints.yml"),
+            # the pages that may open the widget's sockets: the demo page, on both names
+            "WIDGET_ORIGINS": os.environ.get("WIDGET_ORIGINS", ",".join(self.local_origins())),
         } | self.overrides
+
+    def local_origins(self) -> list[str]:
+        """The handoff service (the widget's demo page) and Rasa, as 127.0.0.1 and localhost."""
+        return [f"http://{host}:{port}" for port in (self.handoff_port, self.rasa_port)
+                for host in ("127.0.0.1", "localhost")]
 
     def commands(self) -> dict[str, list[str]]:
         return {

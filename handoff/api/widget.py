@@ -2,7 +2,8 @@
 
 Connect to /api/v1/widget/live?conversation_id=<the widget's socket.io session id>. The session
 id is the widget's secret, as it is for Rasa's socket.io channel: it only ever reaches that one
-conversation. The widget receives `{"type": "agent.typing"}`; it sends `{"type": "typing"}`,
+conversation. Only pages of the service's own origin or of `WIDGET_ORIGINS` may connect.
+The widget receives `{"type": "agent.typing"}`; it sends `{"type": "typing"}`,
 which the agents of an open web-chat handoff of that conversation see as `customer.typing`.
 After a reload or reconnect it sends `{"type": "sync", "after": <last agent message id>}` and
 receives `{"type": "missed", "messages": [{"id", "text", "agent"}]}`: the agent messages Rasa
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from common.protocol import WEB_CHANNEL
 from handoff.api.streams import stream
-from handoff.dependencies import Events, LiveHub, Sessions
+from handoff.dependencies import AppSettings, Events, LiveHub, Sessions
 from handoff.events import Event, Kind
 from handoff.models import Agent, Handoff, Message
 from handoff.states import OPEN
@@ -33,7 +34,14 @@ TYPING_EVERY_SECONDS = 1.0
 
 @routes.websocket("/api/v1/widget/live")
 async def widget_live(websocket: WebSocket, sessions: Sessions, hub: LiveHub, events: Events,
+                      settings: AppSettings,
                       conversation_id: str = Query(min_length=16, max_length=255)) -> None:
+    origin = websocket.headers.get("origin")
+    own = f"{'https' if websocket.url.scheme == 'wss' else 'http'}://" \
+          f"{websocket.headers.get('host', '')}"
+    if origin and not settings.widget_may_open(origin, own):
+        await websocket.close(code=1008, reason="origin not allowed")  # a page of another site
+        return
     await websocket.accept()
     subscription = hub.subscribe_customer(conversation_id)
 

@@ -15,9 +15,11 @@ from typing import Any
 
 import yaml
 
-from common.protocol import MESSENGER, TELEGRAM, WHATSAPP
+from common.protocol import MESSENGER, TELEGRAM, WEB_CHANNEL, WHATSAPP
 
 BASE_CREDENTIALS = Path(__file__).resolve().parents[2] / "credentials.yml"
+# Rasa's names of the channels credentials.yml lists by their class
+BASE_NAMES = {"rasa_runtime.channels.socketio.WidgetSocketInput": WEB_CHANNEL}
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Channels:
 
 def channels(env: Mapping[str, str]) -> Channels:
     credentials = yaml.safe_load(BASE_CREDENTIALS.read_text(encoding="utf-8")) or {}
-    on, incomplete = list(credentials), {}
+    on, incomplete = [BASE_NAMES.get(key, key) for key in credentials], {}
     for channel in CONFIGURED:
         missing = [name for name in channel.required if not env.get(name, "").strip()]
         if not missing:

@@ -110,6 +110,8 @@ def test_the_shoe_story_telegram_then_whatsapp_in_persian(
     said = [e["text"] for e in user_events(stack, number)]
     assert not any("58231" in text or "۵۸۲۳۱" in text or "سایز" in text for text in said)
     assert console.script_errors == []
+    # closed, so that no later test's Persian agent finds it waiting in the queue
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200
 
 
 def test_back_after_the_handoff_was_resolved_the_bot_keeps_what_it_knew(
@@ -176,6 +178,7 @@ def test_someone_elses_order_number_and_email_typed_link_nothing(
     expect(console.locator("#stated")).to_contain_text("leila.k@example.com")
     expect(context).not_to_contain_text(leila.sender_id)
     assert console.script_errors == []
+    assert agent.call("POST", f"/handoffs/{stranger['id']}/resolve").status_code == 200
 
 
 def signed_ref(identifier: str) -> str:
@@ -240,3 +243,4 @@ def test_messenger_then_the_web_widget_with_a_signed_identity_in_english(
     expect(reply.locator(".sw-name")).to_have_text(agent.name)
     assert messenger.nothing_for(psid, 1.0)
     assert widget.script_errors == []
+    assert agent.call("POST", f"/handoffs/{handoff['id']}/resolve").status_code == 200

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from handoff.app import create_app
+from handoff.settings import Settings
 from handoff.slot_values import InvalidSlot, checked_value
 from tests.handoff.support import escalate, make_agent
 
@@ -126,3 +128,20 @@ def test_the_widget_feed_needs_a_session_id(client: TestClient) -> None:
     with pytest.raises(WebSocketDisconnect), \
             client.websocket_connect("/api/v1/widget/live?conversation_id=short") as socket:
         socket.receive_json()
+
+
+def test_only_allowed_pages_open_the_widget_feed(settings: Settings, events: object) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    shop = settings.model_copy(update={"widget_origins": "https://shop.example"})
+    url = f"/api/v1/widget/live?conversation_id={WIDGET_CONVERSATION}"
+    with TestClient(create_app(shop)) as client:
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
+                url, headers={"Origin": "https://evil.example"}) as socket:
+            socket.send_json({"type": "sync", "after": 0})  # would be answered, if let in
+            socket.receive_json()
+        assert refused.value.code == 1008
+        for origin in ("https://shop.example", "http://testserver"):  # listed, and its own
+            with client.websocket_connect(url, headers={"Origin": origin}) as socket:
+                socket.send_json({"type": "sync", "after": 0})
+                assert socket.receive_json()["type"] == "missed"
