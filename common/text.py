@@ -6,6 +6,7 @@ normalised text still point into the customer's original message.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Persian (U+06F0..) and Arabic-Indic (U+0660..) digits become ASCII digits.
@@ -33,6 +34,16 @@ def is_payload(text: str) -> bool:
 def normalize(text: str) -> str:
     """Return `text` with unified digits and Arabic/Persian letter variants, same length."""
     return text.translate(_TABLE)
+
+
+def script_language(text: str) -> str:
+    """The language a text is written in, as far as its letters tell: Hebrew, Persian (by its
+    own letters), Arabic, else English. For what is said before NLU has read the text."""
+    if re.search(r"[\u0590-\u05ff]", text):
+        return "he"
+    if re.search(r"[پچژگکی]", text):
+        return "fa"
+    return "ar" if re.search(r"[\u0600-\u06ff]", text) else "en"
 
 
 _NATIVE_DIGITS = {"fa": "۰۱۲۳۴۵۶۷۸۹", "ar": "٠١٢٣٤٥٦٧٨٩"}

@@ -87,6 +87,8 @@ class StackConfig:
             "SANIC_HOST": "127.0.0.1",  # the action server is only for Rasa
             # longer than Rasa keeps an idle connection to it (rasa_runtime/fixes/http_keepalive.py)
             "SANIC_KEEP_ALIVE_TIMEOUT": "75",
+            # Rasa's largest request body (Sanic's default is 100 MB): a bigger one gets 413
+            "SANIC_REQUEST_MAX_SIZE": os.environ.get("SANIC_REQUEST_MAX_SIZE", "1000000"),
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
             "RASA_URL": self.rasa_url,

@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from common.protocol import META_MESSAGE_ID, META_PLATFORM_MESSAGE_ID, META_SHOWN
-from common.text import localize_digits, normalize, split_message
+from common.text import localize_digits, normalize, script_language, split_message
 
 logger = logging.getLogger(__name__)
 
@@ -114,16 +114,6 @@ def pick_choice(text: str, choices: list[dict[str, Any]]) -> dict[str, Any] | No
     key = normalize(text).strip().casefold()
     return next((choice for choice in choices
                  if normalize(str(choice.get("title", ""))).strip().casefold() == key), None)
-
-
-def script_language(text: str) -> str:
-    """The language a text is written in, as far as its letters tell (for the digits of a
-    numbered list): Hebrew, Persian (by its own letters), Arabic, else English."""
-    if re.search(r"[\u0590-\u05ff]", text):
-        return "he"
-    if re.search(r"[پچژگکی]", text):
-        return "fa"
-    return "ar" if re.search(r"[\u0600-\u06ff]", text) else "en"
 
 
 def numbered(text: str, buttons: list[dict[str, Any]]) -> str:

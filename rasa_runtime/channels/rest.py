@@ -3,7 +3,8 @@
 Rasa's REST channel speaks for whichever sender id it is given and returns the bot's answers, so
 anyone who reached it could talk as any customer and read what the bot tells them. Here every
 request must carry `Authorization: Bearer $RASA_REST_TOKEN` (401 otherwise, before Rasa sees the
-message); without that variable the channel is off.
+message); without that variable the channel is off. A message over the length limit gets 413 with
+the reply the customer is to see.
 """
 
 from __future__ import annotations
@@ -18,6 +19,28 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from rasa_runtime.fixes.message_cap import limit_from, too_long_reply
+
+
+def too_long(request: Request) -> HTTPResponse | None:
+    """413, with the reply the customer is to see, for a message over the length limit
+    (rasa_runtime/fixes/message_cap.py refuses it on every other channel)."""
+    if os.environ.get("RASA_MAX_MESSAGE_CHARS", "").strip() == "0" or request.method != "POST":
+        return None
+    try:
+        body = request.json
+    except Exception:  # Rasa's own handler answers malformed JSON
+        return None
+    text = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return None
+    domain = request.app.ctx.agent.domain
+    reply = too_long_reply(domain.responses if domain else {}, text, body.get("metadata"),
+                           limit_from(os.environ))
+    if reply is None:
+        return None
+    return response.json({"error": "message too long", "text": reply}, status=413)
 
 
 class TokenRestInput(RestInput):
@@ -38,9 +61,9 @@ class TokenRestInput(RestInput):
         @webhook.middleware("request")
         async def require_token(request: Request) -> HTTPResponse | None:
             given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            if hmac.compare_digest(given.encode(), self.token.encode()):
-                return None
-            return response.json({"error": "the REST channel needs its bearer token"},
-                                 status=401)
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                return response.json({"error": "the REST channel needs its bearer token"},
+                                     status=401)
+            return too_long(request)
 
         return webhook

@@ -16,6 +16,7 @@ from rasa_runtime.fixes import (
     http_keepalive,
     jsonschema_cache,
     lock_poll,
+    message_cap,
     sanic_py311,
     sqlite_pool,
     tracker_thread,
@@ -48,6 +49,8 @@ FIXES: tuple[Fix, ...] = (
         "RASA_JSONSCHEMA_CACHE", jsonschema_cache.apply),
     Fix("turn_limit", "every message in flight at once: awaits go to the back of the loop",
         "RASA_MAX_CONCURRENT_TURNS", turn_limit.apply),
+    Fix("message_cap", "a message of any length is read: one of 6 MB held every customer 37 s",
+        "RASA_MAX_MESSAGE_CHARS", message_cap.apply),
     Fix("gc_freeze", "full garbage collections walk the loaded model (100-330 ms stops)",
         "RASA_GC_FREEZE", gc_freeze.apply),
 )
