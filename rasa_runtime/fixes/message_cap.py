@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from common.protocol import LANGUAGES, META_LANGUAGE
@@ -22,7 +23,7 @@ DEFAULT_LIMIT = 4000
 RESPONSE = "utter_message_too_long"
 
 
-def limit_from(env: dict[str, str] | os._Environ[str]) -> int:
+def limit_from(env: Mapping[str, str]) -> int:
     return int(env.get("RASA_MAX_MESSAGE_CHARS") or DEFAULT_LIMIT)
 
 
