@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
+from typing import Any
 
 
 async def pause(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
@@ -17,3 +19,19 @@ async def pause(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None 
     await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     for waiter in waiters:
         waiter.cancel()
+
+
+class LoopBound:
+    """A part that any thread hands work to, run on the service's event loop once `bind` has
+    given it that loop; before (or after shutdown) the work is dropped."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def submit(self, work: Coroutine[Any, Any, Any]) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            asyncio.run_coroutine_threadsafe(work, self._loop)
+        else:
+            work.close()

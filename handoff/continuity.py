@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from handoff.background import LoopBound
 from handoff.events import Event, Kind
 from handoff.models import Handoff
 from handoff.notices import CustomerNotices, whereabouts, widget_status
@@ -18,7 +19,7 @@ from handoff.rasa_client import RasaClient, RasaUnavailable
 logger = logging.getLogger(__name__)
 
 
-class Continuity:
+class Continuity(LoopBound):
     """Callable from any thread, once `bind` has given it the service's event loop."""
 
     def __init__(self, sessions: sessionmaker, rasa: RasaClient,
@@ -26,15 +27,10 @@ class Continuity:
         self._sessions = sessions
         self._rasa = rasa
         self._notices = notices
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
 
     def hear(self, event: Event) -> None:
-        if event.kind in (Kind.HANDOFF_MOVED, Kind.MOVE_DECLINED) and self._loop is not None \
-                and not self._loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self._follow(event), self._loop)
+        if event.kind in (Kind.HANDOFF_MOVED, Kind.MOVE_DECLINED):
+            self.submit(self._follow(event))
 
     def _standing(self, handoff_id: int) -> tuple[str | None, dict[str, Any] | None]:
         """Who has the request, and the web widget's status card (None on other channels)."""

@@ -16,6 +16,7 @@ from common.plurals import about_minutes
 from common.responses import render, variant
 from common.text import localize_digits
 from handoff.availability import team_availability
+from handoff.background import LoopBound
 from handoff.models import Agent, Handoff, Team
 from handoff.queue import Standing, standing
 from handoff.rasa_client import RasaClient, RasaUnavailable
@@ -73,21 +74,16 @@ def notice_for(session: Session, handoff: Handoff) -> Notice:
                   widget_status(handoff, where))
 
 
-class Announcer:
+class Announcer(LoopBound):
     """Tells a customer where their request stands now (who took it, their place); callable
     from any thread, once `bind` has given it the service's event loop."""
 
     def __init__(self, sessions: sessionmaker, notices: CustomerNotices) -> None:
         self._sessions = sessions
         self._notices = notices
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
 
     def announce(self, handoff_id: int) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self._announce(handoff_id), self._loop)
+        self.submit(self._announce(handoff_id))
 
     async def _announce(self, handoff_id: int) -> None:
         def load() -> Notice | None:
