@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff_client import HandoffClient, HandoffUnavailable
+from actions.escalation_outbox import EscalationOutbox
+from actions.handoff_client import HandoffClient, HandoffRejected, HandoffUnavailable
 from actions.handoff_context import build_context
 from common.plurals import about_minutes
 from common.protocol import (
@@ -18,6 +21,7 @@ from common.protocol import (
     HANDOFF_INTENT,
     TELEGRAM,
     WEB_CHANNEL,
+    new_reference,
     opening_time,
     wait_minutes,
     widget_custom,
@@ -26,6 +30,12 @@ from common.protocol import (
 from common.text import localize_digits
 
 logger = logging.getLogger(__name__)
+
+# Escalations kept while the service is down. Those kept before a restart of the action server
+# are delivered from start-up on: the paused customer's messages run no action that would.
+OUTBOX = EscalationOutbox.from_env()
+if "HANDOFF_URL" in os.environ:
+    OUTBOX.start_if_waiting()
 
 
 def escalation_reason(tracker: Tracker) -> str:
@@ -70,20 +80,35 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
                    **routing: Any) -> list[EventType]:
     """Send the context to the handoff service, tell the customer their reference and place in
     the queue and expected wait (or that the team is away and their message will be read), end
-    any form, and pause the bot so that the agent's and customer's messages flow freely."""
-    context = build_context(tracker, reason=reason) | routing
+    any form, and pause the bot so that the agent's and customer's messages flow freely.
+
+    With the service down, the escalation is kept (escalation_outbox.py) and filed when it is
+    back; the customer is told they are in line, with the same reference."""
+    context = build_context(tracker, reason=reason) | routing | {
+        "reference": new_reference(), "escalated_at": time.time()}
     try:
         ticket = await asyncio.to_thread(HandoffClient.from_env().create_handoff, context)
-    except HandoffUnavailable as error:
-        logger.error("handoff of %s failed: %s", tracker.sender_id, error)
+    except HandoffRejected as error:
+        logger.error("handoff of %s rejected: %s", tracker.sender_id, error)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return []
+    except HandoffUnavailable as error:
+        logger.warning("handoff service unavailable; escalation %s of %s kept: %s",
+                       context["reference"], tracker.sender_id, error)
+        await asyncio.to_thread(OUTBOX.keep, context)
+        dispatcher.utter_message(response="utter_handoff_pending",
+                                 reference=context["reference"])
+        return paused(tracker, context["reference"])
     response, values = queued_message(ticket, context["language"])
     dispatcher.utter_message(response=response, **values, **widget_json(tracker, ticket))
     if context["channel"] == TELEGRAM and not context["verified"]:
         # so that the same person is recognised when they write on WhatsApp or the web
         dispatcher.utter_message(response="utter_share_phone")
-    return [SlotSet("handoff_reference", ticket["reference"]), SlotSet("handoff_offer", None),
+    return paused(tracker, ticket["reference"])
+
+
+def paused(tracker: Tracker, reference: str) -> list[EventType]:
+    return [SlotSet("handoff_reference", reference), SlotSet("handoff_offer", None),
             *end_form(tracker), ConversationPaused()]
 
 

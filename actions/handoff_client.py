@@ -11,7 +11,11 @@ import requests
 
 
 class HandoffUnavailable(Exception):
-    """The handoff service could not answer (down, rejected, or timed out)."""
+    """The handoff service could not answer (down, failing, or timed out)."""
+
+
+class HandoffRejected(HandoffUnavailable):
+    """The service answered that the request is wrong (4xx): sending it again will not help."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class HandoffClient:
 
     @staticmethod
     def _json(response: requests.Response) -> dict[str, Any]:
+        if 400 <= response.status_code < 500:
+            raise HandoffRejected(f"{response.status_code}: {response.text[:300]}")
         try:
             response.raise_for_status()
             return response.json()

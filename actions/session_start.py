@@ -3,7 +3,7 @@
 Rasa runs `action_session_start` before it reads the session's first message. This one carries
 the slots over (as Rasa's own does), then asks the handoff service who the customer is:
 - their handoff is open in this conversation: the bot stays paused (a session that expires while
-  the customer waits must not hand the chat back to the bot);
+  the customer waits must not hand the chat back to the bot), anonymous web visitors included;
 - it is open on another channel: the bot asks whether to continue here, and pauses; the answer
   goes to the service, which moves the chat or not (handoff/moves.py);
 - it was resolved: the bot says what it remembers and keeps the order number, so the customer
@@ -49,18 +49,16 @@ def carried_slots(tracker: Tracker) -> list[EventType]:
             if value is not None and name not in NOT_CARRIED]
 
 
-def arrival(sender_id: str, metadata: dict[str, Any]) -> dict[str, Any] | None:
+def arrival(sender_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
     """What verifies the customer: a messenger's sender id (and what its connector vouched
-    for), or the identity the host site signed for the web widget; None for an anonymous web
-    visitor, whom nothing links to anyone."""
+    for), or the identity the host site signed for the web widget. An anonymous web visitor
+    has none; the service then only looks for a handoff of this conversation."""
     channel = next((name for name in (TELEGRAM, MESSENGER, WHATSAPP)
                     if sender_id.startswith(f"{name}:")), None)
     identity = metadata.get(META_IDENTITY)
     signed = {"identifier": str(identity.get("identifier", ""))[:320],
               "identifier_hash": str(identity["identifier_hash"])[:128]} \
         if isinstance(identity, dict) and identity.get("identifier_hash") else None
-    if channel is None and signed is None:
-        return None
     phone = metadata.get(META_VERIFIED_PHONE) if channel == TELEGRAM else None
     return {"channel": channel or WEB_CHANNEL, "signed_identity": signed, "verified": [
         {"kind": "phone", "value": str(phone), "source": "telegram_contact"}] if phone else []}
@@ -109,8 +107,6 @@ class ActionSessionStart(Action):
                                    ActionExecuted("action_listen")]
         metadata = tracker.get_slot("session_started_metadata") or {}
         found = arrival(tracker.sender_id, metadata if isinstance(metadata, dict) else {})
-        if found is None:
-            return events
         try:
             welcome = await asyncio.to_thread(HandoffClient.from_env().arrival,
                                               tracker.sender_id, found)

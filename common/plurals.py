@@ -41,9 +41,28 @@ _ABOUT_MINUTES = {
 }
 
 
+# "N seconds" (a wait), likewise.
+_SECONDS = {
+    "en": {"one": "{n} second", "other": "{n} seconds"},
+    "fa": {"one": "{n} ثانیه", "other": "{n} ثانیه"},
+    "ar": {"zero": "أقل من ثانية", "one": "ثانية واحدة", "two": "ثانيتين",
+           "few": "{n} ثوانٍ", "many": "{n} ثانية", "other": "{n} ثانية"},
+    "he": {"one": "שנייה אחת", "two": "שתי שניות", "other": "{n} שניות"},
+}
+
+
+def _phrase(forms: dict[str, dict[str, str]], count: int, language: str) -> str:
+    if language not in forms:
+        language = "en"
+    text = forms[language][category(count, language)]
+    return text.replace("{n}", localize_digits(str(count), language))
+
+
 def about_minutes(count: int, language: str) -> str:
     """"about 3 minutes" in `language`, with the number written its way."""
-    if language not in _ABOUT_MINUTES:
-        language = "en"
-    text = _ABOUT_MINUTES[language][category(count, language)]
-    return text.replace("{n}", localize_digits(str(count), language))
+    return _phrase(_ABOUT_MINUTES, count, language)
+
+
+def seconds(count: int, language: str) -> str:
+    """"12 seconds" in `language`, with the number written its way."""
+    return _phrase(_SECONDS, count, language)

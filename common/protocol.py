@@ -8,6 +8,7 @@ payload (the custom JSON beside a text on the socket.io channel).
 from __future__ import annotations
 
 import math
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,16 @@ from typing import Any, Literal
 # from that contract with `python -m handoff.contract`, lies beside this module.
 CONTRACT_VERSION = 1
 CONTEXT_SCHEMA = Path(__file__).with_name("handoff_context.schema.json")
+
+# A handoff's reference, as the customer is told it. The action server makes it, so that it
+# holds even when the service is down at the time and files the handoff later.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+REFERENCE_PATTERN = rf"^[{REFERENCE_ALPHABET}]{{6}}$"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
 
 LANGUAGES = ("en", "fa", "ar", "he")
 RIGHT_TO_LEFT = frozenset({"fa", "ar", "he"})

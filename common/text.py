@@ -38,10 +38,11 @@ def normalize(text: str) -> str:
 
 def script_language(text: str) -> str:
     """The language a text is written in, as far as its letters tell: Hebrew, Persian (by its
-    own letters), Arabic, else English. For what is said before NLU has read the text."""
+    own letters or its own digits, ۰-۹), Arabic, else English. For what is said before NLU has
+    read the text."""
     if re.search(r"[\u0590-\u05ff]", text):
         return "he"
-    if re.search(r"[پچژگکی]", text):
+    if re.search(r"[پچژگکی\u06f0-\u06f9]", text):
         return "fa"
     return "ar" if re.search(r"[\u0600-\u06ff]", text) else "en"
 

@@ -22,7 +22,8 @@ def main() -> None:
     # load (bench/README.md). Objects made later are collected as before.
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
+                ws_max_size=settings.max_frame_bytes)
 
 
 if __name__ == "__main__":

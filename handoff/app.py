@@ -9,7 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from handoff.api import agents, bot, console, handoffs, health, live, pages, teams, widget
+from handoff.api import (
+    agents,
+    auth,
+    bot,
+    console,
+    handoffs,
+    health,
+    live,
+    pages,
+    teams,
+    widget,
+)
 from handoff.event_consumer import Batch
 from handoff.events import Event, Kind, about
 from handoff.migrate import upgrade
@@ -20,7 +31,7 @@ from handoff.services import Services, make_services
 from handoff.settings import Settings
 
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (health, agents, teams, bot, handoffs, console, live, widget)
+ROUTES = (health, auth, agents, teams, bot, handoffs, console, live, widget)
 
 
 def moved_event(services: Services, answered: Answered) -> Event:

@@ -25,8 +25,13 @@ Identity = tuple[str, str]  # (kind, normalised value)
 
 
 def normalize_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", ascii_digits(phone))
-    return ("+" if phone.strip().startswith(("+", "00")) else "") + digits.removeprefix("00")
+    """A plus and ASCII digits: the same number gives the same value in any digits, with any
+    separators or direction marks around them; a leading 00 is the international +."""
+    kept = re.sub(r"[^0-9+]", "", ascii_digits(phone))
+    digits = kept.replace("+", "")
+    if kept.startswith("+"):
+        return "+" + digits
+    return "+" + digits[2:] if digits.startswith("00") else digits
 
 
 def identity_hash(secret: str, identifier: str) -> str:

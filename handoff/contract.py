@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.protocol import CONTEXT_SCHEMA, CONTRACT_VERSION, LANGUAGES
+from common.protocol import CONTEXT_SCHEMA, CONTRACT_VERSION, LANGUAGES, REFERENCE_PATTERN
 
 Language = Literal[LANGUAGES]
 Reason = Literal["explicit_request", "fallback", "frustration", "business_rule"]
@@ -77,6 +77,13 @@ class HandoffContext(BaseModel):
     priority: int = Field(default=0, ge=0, le=3)
     last_intents: list[IntentScore] = Field(default_factory=list, max_length=50)
     transcript: list[TranscriptEntry] = Field(default_factory=list, max_length=1000)
+    # Made by the action server when the customer asked: filing the same reference again files
+    # nothing twice, and a handoff filed late (the service was down) is as old as the request.
+    reference: str | None = Field(default=None, pattern=REFERENCE_PATTERN)
+    escalated_at: float | None = Field(default=None, gt=0)
+    # Filed from the action server's outbox after an outage: the customer was told only that
+    # they are in line, so the service tells them where the request stands.
+    delayed: bool = False
 
 
 # The contract as JSON Schema (CONTEXT_SCHEMA), for the bot's side, which has neither pydantic 2

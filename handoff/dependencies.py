@@ -1,28 +1,35 @@
-"""FastAPI dependencies: the service's parts, the database session, and the three kinds of
-callers. HTTP endpoints and WebSockets alike get them from the connection's app."""
+"""FastAPI dependencies: the service's parts, the database session, and who is calling: a
+signed-in account and its role, the action server, or the holder of the bootstrap token. HTTP
+endpoints and WebSockets alike get them from the connection's app."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Path, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import HTTPConnection
 
+from handoff.accounts import authenticated
 from handoff.assigner import Assigner
 from handoff.delivery import Outbox
+from handoff.event_consumer import EventConsumer
 from handoff.events import Dispatcher
 from handoff.hub import Hub
 from handoff.models import Agent
 from handoff.rasa_client import RasaClient
-from handoff.security import agent_id_from_token, secret_matches
+from handoff.roles import HANDLES_CHATS, Role
+from handoff.security import secret_matches
 from handoff.services import Services
 from handoff.settings import Settings
+from handoff.sign_in_limits import SignInLimiter
 
-SEEN_RESOLUTION_SECONDS = 10.0
+# A row id in a path: what the databases' INTEGER holds (PostgreSQL's is 32 bits), so a larger
+# number is a 422, not an overflow inside the driver.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 _bearer = HTTPBearer(auto_error=False)
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -74,6 +81,14 @@ async def get_rasa(services: AppServices) -> RasaClient:
     return services.rasa
 
 
+async def get_consumer(services: AppServices) -> EventConsumer:
+    return services.consumer
+
+
+async def get_sign_in_limits(services: AppServices) -> SignInLimiter:
+    return services.sign_in_limits
+
+
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Sessions = Annotated[sessionmaker, Depends(get_sessions)]
 DbSession = Annotated[Session, Depends(get_session)]
@@ -82,28 +97,37 @@ LiveHub = Annotated[Hub, Depends(get_hub)]
 AssignerDep = Annotated[Assigner, Depends(get_assigner)]
 OutboxDep = Annotated[Outbox, Depends(get_outbox)]
 Rasa = Annotated[RasaClient, Depends(get_rasa)]
+SignInLimits = Annotated[SignInLimiter, Depends(get_sign_in_limits)]
+Consumer = Annotated[EventConsumer, Depends(get_consumer)]
 
 
-def agent_for_token(session: Session, token: str, settings: Settings) -> Agent | None:
-    """The agent a valid token belongs to; being seen keeps an online agent online."""
-    agent_id = agent_id_from_token(token, settings.jwt_secret)
-    # One statement with the agent's teams (every agent request checks them)
-    agent = (session.get(Agent, agent_id, options=[joinedload(Agent.teams)])
-             if agent_id is not None else None)
-    if agent is not None and time.time() - agent.last_seen_at > SEEN_RESOLUTION_SECONDS:
-        agent.last_seen_at = time.time()
-    # Ends the transaction: the connection goes back to the pool instead of being held while an
-    # async endpoint awaits Rasa (under load that exhausted the pool).
-    session.commit()
+def signed_in(credentials: Bearer, session: DbSession, settings: AppSettings) -> Agent:
+    """The active account of the bearer token, whatever its role."""
+    if credentials is None:
+        raise _unauthorized("sign-in token required")
+    agent = authenticated(session, credentials.credentials, settings)
+    if agent is None:
+        raise _unauthorized("invalid, expired or revoked token")
     return agent
 
 
-def current_agent(credentials: Bearer, session: DbSession, settings: AppSettings) -> Agent:
-    if credentials is None:
-        raise _unauthorized("agent token required")
-    agent = agent_for_token(session, credentials.credentials, settings)
-    if agent is None:
-        raise _unauthorized("invalid or expired token")
+SignedIn = Annotated[Agent, Depends(signed_in)]
+
+
+def _forbidden(agent: Agent, needed: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, f"{needed}; this account is a {agent.role}")
+
+
+async def current_agent(agent: SignedIn) -> Agent:
+    """An account that handles chats: an agent, a supervisor or an admin (not a trainer)."""
+    if agent.role not in HANDLES_CHATS:
+        raise _forbidden(agent, "only agents, supervisors and admins handle chats")
+    return agent
+
+
+async def admin(agent: SignedIn) -> Agent:
+    if agent.role != Role.ADMIN:
+        raise _forbidden(agent, "only admins may do this")
     return agent
 
 
@@ -112,9 +136,11 @@ async def action_server(credentials: Bearer, settings: AppSettings) -> None:
         raise _unauthorized("action server secret required")
 
 
-async def admin(credentials: Bearer, settings: AppSettings) -> None:
+async def bootstrap_token(credentials: Bearer, settings: AppSettings) -> None:
+    """The shared admin token (HANDOFF_ADMIN_TOKEN): it only makes the first admin account."""
     if credentials is None or not secret_matches(credentials.credentials, settings.admin_token):
-        raise _unauthorized("admin token required")
+        raise _unauthorized("the bootstrap admin token is required")
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+Admin = Annotated[Agent, Depends(admin)]

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, inspect, select, text
@@ -32,6 +33,11 @@ logger = logging.getLogger(__name__)
 # How long the offset may go unsaved while the events read hold no customer message.
 OFFSET_SAVE_SECONDS = 5.0
 _READ = text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+# One conversation's events up to where the consumer has read (a handoff filed late).
+_READ_SENDER = text("SELECT id, sender_id, data FROM events WHERE sender_id = :sender "
+                    "AND id <= :upto ORDER BY id")
+# Rasa's table has no index on sender_id; catching up reads by it.
+_SENDER_INDEX = text("CREATE INDEX IF NOT EXISTS ix_events_sender_id ON events (sender_id)")
 
 
 def _customer_messages(rows: list[Any]) -> list[tuple[int, str, dict[str, Any]]]:
@@ -115,6 +121,13 @@ class EventConsumer:
         self._offset: int | None = None  # the last event consumed, once read from the database
         self._offset_due = 0.0  # when the offset is next saved even with nothing to store
         self.polled_at: float | None = None  # time.monotonic() of the last poll that worked
+        self._late: SimpleQueue[int] = SimpleQueue()  # handoffs to catch up on
+
+    def catch_up(self, handoff_id: int) -> None:
+        """A handoff was filed late (the service was down when the customer asked): the
+        customer's messages since their request that this consumer already read past are
+        recorded for it at the next poll, before any newer one."""
+        self._late.put(handoff_id)
 
     @property
     def position(self) -> int | None:
@@ -126,10 +139,7 @@ class EventConsumer:
         customer message in them, a poll is one query on Rasa's table: the offset is read from
         the database once and then kept here (it is still committed with the messages it
         produces, so a restart resumes exactly where it was)."""
-        if self._offset is None:
-            with self._sessions() as session:
-                saved = session.get(ConsumerOffset, self._name)
-                self._offset = saved.last_event_id if saved else 0
+        self._load_offset()
         with self._events.connect() as connection:
             rows = connection.execute(
                 _READ, {"after": self._offset, "limit": self._batch_size}).all()
@@ -179,15 +189,71 @@ class EventConsumer:
                                MessageOut.model_validate(m).model_dump(mode="json"))
                       for m, intent, h in stored], answered)
 
+    def _load_offset(self) -> None:
+        if self._offset is None:
+            with self._sessions() as session:
+                saved = session.get(ConsumerOffset, self._name)
+                self._offset = saved.last_event_id if saved else 0
+
+    def caught_up(self) -> list[Recorded]:
+        """Record the customer messages of late handoffs that were read past before they were
+        filed (newer ones the next reads record as usual). Idempotent by event id."""
+        self._load_offset()
+        recorded: list[Recorded] = []
+        while True:
+            try:
+                handoff_id = self._late.get_nowait()
+            except Empty:
+                return recorded
+            recorded += self._catch_up(handoff_id)
+
+    def _catch_up(self, handoff_id: int) -> list[Recorded]:
+        with self._sessions() as session:
+            handoff = session.get(Handoff, handoff_id)
+            if handoff is None or handoff.status not in OPEN:
+                return []
+            known = set(session.scalars(select(Message.source_event_id).where(
+                Message.handoff_id == handoff.id, Message.source_event_id.is_not(None))))
+            with self._events.connect() as connection:
+                rows = connection.execute(_READ_SENDER, {"sender": handoff.conversation_id,
+                                                         "upto": self._offset}).all()
+            stored = []
+            for event_id, _, event in _customer_messages(rows):
+                if event_id in known or float(event.get("timestamp") or 0) < handoff.created_at:
+                    continue
+                message = Message(handoff_id=handoff.id, sender="customer",
+                                  text=shown_text(event), source_event_id=event_id,
+                                  created_at=float(event["timestamp"]))
+                session.add(message)
+                session.flush()
+                learn_from(session, handoff, message, event)
+                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                stored.append((message, intent))
+            session.commit()
+            return [Recorded(m.handoff_id, m.id, intent, handoff.team_id, handoff.agent_id,
+                             MessageOut.model_validate(m).model_dump(mode="json"))
+                    for m, intent in stored]
+
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying
         it and failing, keeps the database's log free of an error every poll interval."""
         if look_for_table:
             if not inspect(self._events).has_table("events"):
                 return None
+            self._index_senders()
             if self._wakeup is not None:
                 self._wakeup.install()
-        return self.poll_once()
+        late = self.caught_up()
+        batch = self.poll_once()
+        batch.recorded[:0] = late
+        return batch
+
+    def _index_senders(self) -> None:
+        try:
+            with self._events.begin() as connection:
+                connection.execute(_SENDER_INDEX)
+        except (OperationalError, ProgrammingError) as error:  # no right to; reads still work
+            logger.warning("could not index Rasa's events by sender: %s", error.orig)
 
     async def _wait(self, stop: asyncio.Event, interval: float, notified_interval: float) -> None:
         """Until the next poll: the interval, or until Rasa's table notifies (PostgreSQL)."""

@@ -42,6 +42,7 @@ class Kind(StrEnum):
     NOTE_CREATED = "note.created"
     CUSTOMER_TYPING = "customer.typing"
     AGENT_PRESENCE = "agent.presence"
+    SIGN_INS_REVOKED = "sign_ins.revoked"  # signed out, password changed or reset, deactivated
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,12 @@ def assigner_wake(assigner: Assigner) -> Listener:
 
 def tells_the_customer(event: Event) -> bool:
     """An agent took the request (claimed, routed, transferred to them), the assigner took it
-    back, or the waiting customer asked where it stands."""
+    back, a request is filed from the action server's outbox (the service was down), or the
+    waiting customer asked where it stands."""
     if event.kind in (Kind.HANDOFF_ASSIGNED, Kind.HANDOFF_REQUEUED):
         return True
+    if event.kind == Kind.HANDOFF_CREATED:
+        return bool(event.data.get("delayed"))
     if event.kind == Kind.HANDOFF_TRANSFERRED:
         return event.agent_id is not None
     return event.kind == Kind.MESSAGE_CREATED and event.data.get("intent") == STATUS_INTENT

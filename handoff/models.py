@@ -56,11 +56,45 @@ class Agent(Base):
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     last_seen_at: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    role: Mapped[str] = mapped_column(String(16), default="agent")  # handoff.roles.Role
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: deactivated
+    # A password reset an admin started: the SHA-256 of its one-time token, until it expires.
+    reset_token_hash: Mapped[str | None] = mapped_column(String(64))
+    reset_expires_at: Mapped[float | None] = mapped_column(Float)
     teams: Mapped[list[Team]] = relationship(secondary=agent_teams, lazy="selectin")
 
     @property
     def team_ids(self) -> list[int]:
         return [team.id for team in self.teams]
+
+
+class SignIn(Base):
+    """One signed-in session of an account: its token names it, and revoking it (signing out,
+    a password change or reset, deactivation) ends the token at once, before it expires."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the token's `sid`
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    expires_at: Mapped[float] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(64))  # where it signed in from
+
+
+class AccountAudit(Base):
+    """Every change to an account: who did it, to whom, and what."""
+
+    __tablename__ = "account_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"),
+                                          index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # "agent:3", "bootstrap"
+    action: Mapped[str] = mapped_column(String(32))  # "created", "deactivated", ...
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
 
 
 class Contact(Base):

@@ -53,7 +53,19 @@ def arrive(session: Session, conversation_id: str, channel: str,
     """Link a starting conversation to its verified person, and say what the bot knows of them:
     a handoff open here (the bot stays paused), one open on another channel (offered to move
     here), or what their last resolved handoff knew."""
-    conversation = contacts.link(session, conversation_id, channel, keys)
+    return _welcome(session, contacts.link(session, conversation_id, channel, keys), channel)
+
+
+def look_up(session: Session, conversation_id: str, channel: str) -> Welcome:
+    """The same for a conversation nothing verifies (an anonymous web visitor): nothing is
+    linked or stored; only a handoff the conversation itself has counts."""
+    conversation = session.scalars(
+        select(Conversation).where(Conversation.sender_id == conversation_id)).first()
+    return Welcome() if conversation is None else _welcome(session, conversation, channel)
+
+
+def _welcome(session: Session, conversation: Conversation, channel: str) -> Welcome:
+    conversation_id = conversation.sender_id
     theirs = (select(Handoff).join(Conversation, Conversation.id == Handoff.conversation_pk)
               .where(Conversation.contact_id == conversation.contact_id))
     open_ones = session.scalars(theirs.where(Handoff.status.in_([str(s) for s in OPEN]))

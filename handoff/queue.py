@@ -3,7 +3,6 @@ conditional UPDATE (so concurrent callers cannot both win), and written to the a
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -11,13 +10,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from common.protocol import new_reference
 from handoff import attachments, routing_policy
 from handoff.contacts import conversation_for
 from handoff.contract import HandoffContext
 from handoff.models import Agent, AuditEvent, Conversation, Handoff, Message, Team
+from handoff.roles import HANDLES_CHATS
 from handoff.states import OPEN, WAITING, IllegalTransition, Status, ensure_transition, sources_of
 
-_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 PRIORITY_BY_REASON = {"frustration": 2, "business_rule": 1}
 HISTORY_LIMIT = 20
 
@@ -28,10 +28,6 @@ class HandoffConflict(Exception):
 
 class AtCapacity(HandoffConflict):
     """The agent already has as many chats as their capacity allows."""
-
-
-def _new_reference() -> str:
-    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
 
 
 def _audit(session: Session, handoff_id: int, old: str | None, new: str, actor: str,
@@ -50,6 +46,10 @@ def team_named(session: Session, name: str) -> Team:
     return team
 
 
+# How late a handoff filed after an outage may date back.
+MAX_LATE_SECONDS = 7 * 24 * 3600
+
+
 def open_handoff_for(session: Session, conversation_id: str) -> Handoff | None:
     return session.scalars(
         select(Handoff)
@@ -61,15 +61,20 @@ def open_handoff_for(session: Session, conversation_id: str) -> Handoff | None:
 
 def create_handoff(session: Session, context: HandoffContext, default_team: str,
                    identity_secret: str | None = None) -> tuple[Handoff, bool]:
-    """Queue a handoff, or return the conversation's open one. The flag says whether it is new."""
-    existing = open_handoff_for(session, context.conversation_id)
+    """Queue a handoff, or return the one its reference filed before (a retry) or the
+    conversation's open one. The flag says whether it is new. A handoff filed late, after the
+    service was down, is as old as the customer's request (at most MAX_LATE_SECONDS)."""
+    existing = filed_before(session, context) or open_handoff_for(session, context.conversation_id)
     if existing is not None:
         return existing, False
+    now = time.time()
+    created_at = now if context.escalated_at is None else min(
+        now, max(context.escalated_at, now - MAX_LATE_SECONDS))
     try:
         conversation = conversation_for(session, context, identity_secret)
         team = team_named(session, context.team or default_team)
         handoff = Handoff(
-            reference=_new_reference(),
+            reference=context.reference or new_reference(),
             conversation_pk=conversation.id,
             conversation_id=context.conversation_id,
             channel=context.channel,
@@ -80,7 +85,7 @@ def create_handoff(session: Session, context: HandoffContext, default_team: str,
             team_id=team.id,
             priority=max(context.priority, PRIORITY_BY_REASON.get(context.reason, 0)),
             status=Status.QUEUED,
-            created_at=time.time(),
+            created_at=created_at,
         )
         session.add(handoff)
         session.flush()
@@ -90,11 +95,22 @@ def create_handoff(session: Session, context: HandoffContext, default_team: str,
         session.commit()
     except IntegrityError:  # a concurrent escalation of the same conversation or contact won
         session.rollback()
-        existing = open_handoff_for(session, context.conversation_id)
+        existing = filed_before(session, context) or open_handoff_for(session,
+                                                                      context.conversation_id)
         if existing is None:
             raise
         return existing, False
     return handoff, True
+
+
+def filed_before(session: Session, context: HandoffContext) -> Handoff | None:
+    """The handoff this context's reference filed already; another conversation's is a clash."""
+    if context.reference is None:
+        return None
+    handoff = session.scalars(select(Handoff).where(Handoff.reference == context.reference)).first()
+    if handoff is not None and handoff.conversation_id != context.conversation_id:
+        raise HandoffConflict(f"reference {context.reference} belongs to another conversation")
+    return handoff
 
 
 def waiting_view(handoff: Handoff) -> routing_policy.Waiting:
@@ -114,7 +130,8 @@ def waiting_handoffs(session: Session, team_id: int | None = None,
 
 
 def agent_loads(session: Session, now: float | None = None) -> list[routing_policy.AgentLoad]:
-    """Every agent with their teams, languages and how many chats they have now."""
+    """Every active account that handles chats, with its teams, languages and how many chats it
+    has now."""
     active = dict(session.execute(
         select(Handoff.agent_id, func.count())
         .where(Handoff.status == Status.ASSIGNED, Handoff.agent_id.is_not(None))
@@ -126,7 +143,8 @@ def agent_loads(session: Session, now: float | None = None) -> list[routing_poli
             capacity=agent.capacity, active=active.get(agent.id, 0),
             online=agent.presence == "online", idle_since=agent.last_seen_at,
         )
-        for agent in session.scalars(select(Agent))
+        for agent in session.scalars(select(Agent).where(
+            Agent.active, Agent.role.in_([str(role) for role in HANDLES_CHATS])))
     ]
 
 
@@ -166,10 +184,13 @@ def standing(session: Session, handoff: Handoff) -> Standing:
 
 
 def _lock_agent(session: Session, agent_id: int) -> Agent:
-    """Serialise one agent's claims (row lock on PostgreSQL; SQLite has one writer anyway)."""
+    """Serialise one agent's claims (row lock on PostgreSQL; SQLite has one writer anyway). A
+    deactivated account, or one that does not handle chats, takes none."""
     agent = session.scalars(select(Agent).where(Agent.id == agent_id).with_for_update()).first()
     if agent is None:
         raise HandoffConflict(f"no agent {agent_id}")
+    if not agent.active or agent.role not in HANDLES_CHATS:
+        raise HandoffConflict(f"agent {agent_id} takes no chats")
     return agent
 
 

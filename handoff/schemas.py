@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common.protocol import LANGUAGES
 from handoff import business_hours
 from handoff.contract import Language, SignedIdentity, VerifiedIdentity
+from handoff.roles import Role
 
 Presence = Literal["online", "away", "offline"]
 Availability = Literal["open", "no_agents", "closed"]
@@ -143,8 +144,16 @@ class SendText(Strict):
 
 
 class Transfer(Strict):
-    agent_id: int | None = None
+    """To a colleague (`agent_id`) or to a team's queue (`team`)."""
+
+    agent_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     team: str | None = Field(default=None, min_length=1, max_length=80)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Transfer:
+        if (self.agent_id is None) == (self.team is None):
+            raise ValueError("give agent_id or team, one of them")
+        return self
 
 
 class RatingIn(Strict):
@@ -194,12 +203,17 @@ class AgentCreate(Strict):
                                       min_length=1)
     teams: list[str] = Field(default_factory=lambda: ["support"], min_length=1)
     capacity: int = Field(default=3, ge=1, le=50)
+    role: Role = Role.AGENT
 
 
 class AgentUpdate(Strict):
+    """An admin's change to an account; `active: false` deactivates it."""
+
     languages: list[Language] | None = Field(default=None, min_length=1)
     teams: list[str] | None = Field(default=None, min_length=1)
     capacity: int | None = Field(default=None, ge=1, le=50)
+    role: Role | None = None
+    active: bool | None = None
 
 
 class AgentOut(BaseModel):
@@ -211,6 +225,8 @@ class AgentOut(BaseModel):
     languages: list[str]
     capacity: int
     presence: str
+    role: Role
+    active: bool
     teams: list[TeamOut]
 
 
@@ -221,6 +237,23 @@ class PresenceIn(Strict):
 class Login(Strict):
     email: str = Field(max_length=320)
     password: str = Field(max_length=200)
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class PasswordReset(Strict):
+    """Setting a new password with the one-time token an admin handed over."""
+
+    token: str = Field(min_length=16, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class ResetOut(BaseModel):
+    reset_token: str
+    expires_at: float
 
 
 class Colleague(BaseModel):
@@ -247,6 +280,7 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: float
+    role: Role
 
 
 class Arrival(Strict):

@@ -1,9 +1,13 @@
-"""Who may call what: agents hold expiring JWTs; the action server and admins, shared secrets."""
+"""Secrets and tokens: password hashes, the signed-in session tokens, one-time reset tokens, and
+comparing the shared secrets (the action server's, the bootstrap admin token) in constant time."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 import time
+from dataclasses import dataclass
 
 import jwt
 from argon2 import PasswordHasher
@@ -23,22 +27,45 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def issue_token(agent_id: int, secret: str, ttl_minutes: int) -> tuple[str, float]:
-    """Return a signed agent token and its expiry (epoch seconds)."""
+@dataclass(frozen=True)
+class Claims:
+    agent_id: int
+    sign_in_id: str  # the SignIn row that revoking ends
+
+
+def new_sign_in_id() -> str:
+    return secrets.token_hex(16)
+
+
+def issue_token(agent_id: int, sign_in_id: str, secret: str,
+                ttl_minutes: int) -> tuple[str, float]:
+    """Return a signed token of one sign-in and its expiry (epoch seconds)."""
     expires = time.time() + ttl_minutes * 60
-    token = jwt.encode({"sub": str(agent_id), "exp": int(expires)}, secret, algorithm="HS256")
+    token = jwt.encode({"sub": str(agent_id), "sid": sign_in_id, "exp": int(expires)}, secret,
+                       algorithm="HS256")
     return token, expires
 
 
-def agent_id_from_token(token: str, secret: str) -> int | None:
-    """Return the agent id of a valid, unexpired token, else None."""
+def claims_of(token: str, secret: str) -> Claims | None:
+    """The claims of a validly signed, unexpired token, else None (revocation is checked
+    against the database by the caller)."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "sid"]}
         )
-        return int(claims["sub"])
+        return Claims(int(claims["sub"]), str(claims["sid"]))
     except (jwt.PyJWTError, ValueError):
         return None
+
+
+def new_reset_token() -> tuple[str, str]:
+    """A one-time password-reset token and the hash that is stored instead of it."""
+    token = secrets.token_urlsafe(32)
+    return token, reset_token_hash(token)
+
+
+def reset_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def secret_matches(given: str, expected: str) -> bool:

@@ -23,6 +23,7 @@ from handoff.notices import Announcer, CustomerNotices
 from handoff.rasa_client import RasaClient
 from handoff.schemas import MessageOut
 from handoff.settings import Settings
+from handoff.sign_in_limits import SignInLimiter
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Services:
     continuity: Continuity
     consumer: EventConsumer  # customers' messages, from Rasa's event table
     wakeup: EventWakeup | None  # PostgreSQL's notifications of new events
+    sign_in_limits: SignInLimiter
 
 
 def make_services(settings: Settings) -> Services:
@@ -79,4 +81,6 @@ def make_services(settings: Settings) -> Services:
     return Services(settings, engine, events_engine, sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
                     Fetcher(sessions, settings, fetched), continuity,
-                    EventConsumer(events_engine, sessions, wakeup=wakeup), wakeup)
+                    EventConsumer(events_engine, sessions, wakeup=wakeup), wakeup,
+                    SignInLimiter(settings.sign_in_account_limits,
+                                  settings.sign_in_address_limits, settings.rate_limit_storage))

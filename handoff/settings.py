@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,6 +28,15 @@ class Settings(BaseSettings):
     jwt_secret: str = Field(alias="HANDOFF_JWT_SECRET", min_length=32)
     admin_token: str = Field(alias="HANDOFF_ADMIN_TOKEN", min_length=16)
     token_ttl_minutes: int = Field(480, alias="HANDOFF_TOKEN_TTL_MINUTES")
+    # Failed sign-ins allowed per account and per address, in growing windows (`limits`'
+    # notation; sign_in_limits.py), and where the counts are kept.
+    sign_in_account_limits: str = Field("5/minute;10/10 minutes;20/hour;50/day",
+                                        alias="HANDOFF_SIGN_IN_ACCOUNT_LIMITS")
+    sign_in_address_limits: str = Field("20/minute;60/hour;200/day",
+                                        alias="HANDOFF_SIGN_IN_ADDRESS_LIMITS")
+    rate_limit_storage: str = Field("memory://", alias="HANDOFF_RATE_LIMIT_STORAGE")
+    # How long an admin's password-reset token stays valid.
+    reset_ttl_minutes: int = Field(24 * 60, alias="HANDOFF_RESET_TTL_MINUTES", gt=0)
     # How often Rasa's event table is read when caught up: the wait a customer's message can
     # have before an agent sees it (bench/load: 0.2 s gave p50 ~0.9 s under 100 handoffs).
     poll_interval: float = Field(0.05, alias="HANDOFF_POLL_INTERVAL", gt=0)
@@ -34,6 +44,9 @@ class Settings(BaseSettings):
     # is then only a safety net.
     notified_poll_interval: float = Field(1.0, alias="HANDOFF_NOTIFIED_POLL_INTERVAL", gt=0)
     max_body_bytes: int = Field(1_000_000, alias="HANDOFF_MAX_BODY_BYTES", gt=0)
+    # Largest WebSocket message (the live feeds carry typing signals and heartbeats): a larger
+    # one closes the connection with 1009.
+    max_frame_bytes: int = Field(64_000, alias="HANDOFF_MAX_FRAME_BYTES", gt=0)
     default_team: str = Field("support", alias="HANDOFF_DEFAULT_TEAM", min_length=1)
     # An assigned agent who has not answered within this time loses the handoff to the queue.
     assign_timeout_seconds: float = Field(180.0, alias="HANDOFF_ASSIGN_TIMEOUT_SECONDS", gt=0)
@@ -69,6 +82,16 @@ class Settings(BaseSettings):
         """Whether a page of `origin` may open the widget's live feed (`own`: the service's)."""
         allowed = [o.strip().rstrip("/") for o in self.widget_origins.split(",") if o.strip()]
         return origin == own or "*" in allowed or origin.rstrip("/") in allowed
+
+    @field_validator("sign_in_account_limits", "sign_in_address_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"not a list of rate limits such as '5/minute;20/hour': {error}"
+                             ) from None
+        return value
 
     @field_validator("rasa_url", "widget_socket_url", "telegram_api_url")
     @classmethod

@@ -96,6 +96,9 @@ class StackConfig:
             "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB", str(self.var_dir / "tracker.db")),
             "RASA_EVENTS_DB": os.environ.get("RASA_EVENTS_DB", str(events_db)),
             "HANDOFF_URL": self.handoff_url,
+            # escalations kept while the handoff service is down (actions/escalation_outbox.py)
+            "ACTIONS_OUTBOX_PATH": os.environ.get("ACTIONS_OUTBOX_PATH",
+                                                  str(self.var_dir / "escalations.sqlite3")),
             "HANDOFF_PORT": str(self.handoff_port),
             "HANDOFF_DATABASE_URL": os.environ.get(
                 "HANDOFF_DATABASE_URL", f"sqlite:///{self.var_dir / 'handoff.db'}"),
@@ -227,7 +230,9 @@ def main() -> int:
         stack.wait_ready()
         print(f"\nready: Rasa {config.rasa_url} ({describe(channels(config.environment()))}), "
               f"handoff service {config.handoff_url} (API docs at /docs). Secrets: "
-              f"{config.var_dir}/secrets.env. Ctrl-C stops everything.\n", flush=True)
+              f"{config.var_dir}/secrets.env (HANDOFF_ADMIN_TOKEN makes the first admin account: "
+              f"POST /api/v1/auth/bootstrap, README \"Trying it by hand\"). Ctrl-C stops "
+              f"everything.\n", flush=True)
         while not stopping.is_set():
             for name, process in stack.processes.items():
                 if process.poll() is not None:

@@ -12,10 +12,11 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from common.protocol import WEB_CHANNEL
 from handoff import contacts, moves, queue
 from handoff.availability import team_availability
 from handoff.contract import HandoffContext
-from handoff.dependencies import AppSettings, DbSession, Events, action_server
+from handoff.dependencies import AppSettings, Consumer, DbSession, Events, action_server
 from handoff.events import Kind, about
 from handoff.models import Agent, Handoff, Rating, Team
 from handoff.schemas import Arrival, CustomerStatus, RatingIn, RatingOut, Ticket, Welcome
@@ -24,12 +25,17 @@ from handoff.states import Status
 routes = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_server)])
 
 
+
 @routes.post("/handoffs", response_model=Ticket)
 def create_handoff(context: HandoffContext, session: DbSession, settings: AppSettings,
-                   events: Events) -> Ticket:
-    """Queue a handoff. Asking again while one is open returns the open one."""
+                   events: Events, consumer: Consumer) -> Ticket:
+    """Queue a handoff. Asking again while one is open returns the open one; filing a reference
+    again returns what it filed. One filed late (the service was down when the customer asked)
+    gets the messages the customer wrote since, and the customer is told where it stands."""
     handoff, created = queue.create_handoff(session, context, settings.default_team,
                                            settings.widget_identity_secret)
+    if created and context.escalated_at is not None:
+        consumer.catch_up(handoff.id)
     team = session.get(Team, handoff.team_id)
     place = queue.standing(session, handoff)
     availability, opens_at = team_availability(team, place.agents_online)
@@ -37,7 +43,7 @@ def create_handoff(context: HandoffContext, session: DbSession, settings: AppSet
         handoff.notified_position, handoff.notified_at = place.position, time.time()
         session.commit()
         events.emit(about(Kind.HANDOFF_CREATED, handoff,
-                          conversation_id=handoff.conversation_id))
+                          conversation_id=handoff.conversation_id, delayed=context.delayed))
     return Ticket(id=handoff.id, reference=handoff.reference, status=handoff.status,
                   team=team.name, position=place.position,
                   expected_wait_seconds=place.expected_wait_seconds, availability=availability,
@@ -86,7 +92,11 @@ def rate(conversation_id: str, body: RatingIn, session: DbSession, events: Event
 def arrival(conversation_id: str, body: Arrival, session: DbSession,
             settings: AppSettings) -> Welcome:
     """A conversation (or a new session of one) starts: link it to the person its verified
-    identities name, and say what the bot should pick up (handoff/moves.py)."""
+    identities name, and say what the bot should pick up (handoff/moves.py). An anonymous web
+    visitor is linked to nobody (and stored nowhere): only their own conversation is looked up,
+    so that a session that expires while they wait keeps the bot paused."""
+    if body.channel == WEB_CHANNEL and body.signed_identity is None and not body.verified:
+        return moves.look_up(session, conversation_id, body.channel)
     keys = contacts.identities(conversation_id, body.channel, body.verified,
                                body.signed_identity, settings.widget_identity_secret)
     welcome = moves.arrive(session, conversation_id, body.channel, keys)

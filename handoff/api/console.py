@@ -8,15 +8,17 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
 from handoff import canned
 from handoff.api.handoffs import assigned_to
 from handoff.contract import Language
-from handoff.dependencies import AppSettings, CurrentAgent, DbSession, Events, Rasa
+from handoff.dependencies import AppSettings, CurrentAgent, DbSession, Events, Rasa, RowId
 from handoff.events import Kind, about
 from handoff.models import Agent, AuditEvent, Handoff, agent_teams
 from handoff.rasa_client import RasaUnavailable
+from handoff.roles import HANDLES_CHATS
 from handoff.schemas import CannedOut, Colleague, SlotCorrection
 from handoff.slot_values import InvalidSlot, checked_value
 
@@ -25,9 +27,11 @@ routes = APIRouter(prefix="/api/v1", tags=["console"])
 
 @routes.get("/agents", response_model=list[Colleague])
 def colleagues(session: DbSession, agent: CurrentAgent) -> list[Agent]:
-    """The agents of your teams (to transfer a chat to)."""
+    """The agents of your teams (to transfer a chat to): active accounts that handle chats."""
     teammates = select(agent_teams.c.agent_id).where(agent_teams.c.team_id.in_(agent.team_ids))
-    query = select(Agent).where(Agent.id.in_(teammates)).order_by(Agent.name)
+    query = select(Agent).where(Agent.id.in_(teammates), Agent.active,
+                                Agent.role.in_([str(role) for role in HANDLES_CHATS])
+                                ).order_by(Agent.name)
     return list(session.scalars(query))
 
 
@@ -43,7 +47,7 @@ def canned_responses(settings: AppSettings, agent: CurrentAgent,
 
 
 @routes.put("/handoffs/{handoff_id}/slots/{name}", response_model=dict[str, Any])
-async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, session: DbSession,
+async def correct_slot(handoff_id: RowId, name: str, body: SlotCorrection, session: DbSession,
                        agent: CurrentAgent, rasa: Rasa, events: Events) -> dict[str, Any]:
     """Correct a detail the bot collected. It is written to the Rasa tracker first, so the bot
     keeps it after the handback; then to the handoff's context, with an audit entry."""
@@ -53,8 +57,9 @@ async def correct_slot(handoff_id: int, name: str, body: SlotCorrection, session
         slots = (await rasa.domain()).get("slots", {})
         value = checked_value(slots, name, body.value)
         await rasa.set_slot(handoff.conversation_id, name, value)
-    except InvalidSlot as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    except InvalidSlot as error:  # as FastAPI's own 422s are, so the schema holds for it
+        raise RequestValidationError([{"type": "value_error", "loc": ("body", "value"),
+                                       "msg": str(error), "input": body.value}]) from error
     except RasaUnavailable as error:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
     await run_in_threadpool(_record, session, handoff, agent, name, value)

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, widget_status
 from handoff import queue
-from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa
+from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa, RowId
 from handoff.events import Event, Kind, about
 from handoff.models import (
     Agent,
@@ -114,7 +114,7 @@ def _verified(session: DbSession, handoff: Handoff) -> list[IdentityOut]:
 
 
 @routes.get("/{handoff_id}", response_model=HandoffDetail)
-def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> HandoffDetail:
+def get_handoff(handoff_id: RowId, session: DbSession, agent: CurrentAgent) -> HandoffDetail:
     handoff = _visible(session, handoff_id, agent)
     place = queue.standing(session, handoff)
     notes = session.scalars(select(Note).where(Note.handoff_id == handoff.id).order_by(Note.id))
@@ -140,7 +140,7 @@ def get_handoff(handoff_id: int, session: DbSession, agent: CurrentAgent) -> Han
 
 @routes.get("/{handoff_id}/attachments/{attachment_id}", response_class=Response,
             responses={200: {"content": {"image/*": {}}}})
-def get_attachment(handoff_id: int, attachment_id: int, session: DbSession,
+def get_attachment(handoff_id: RowId, attachment_id: RowId, session: DbSession,
                    agent: CurrentAgent) -> Response:
     """A photo the customer sent, to agents of the handoff's team (404 otherwise)."""
     _visible(session, handoff_id, agent)
@@ -155,7 +155,7 @@ def get_attachment(handoff_id: int, attachment_id: int, session: DbSession,
 
 
 @routes.post("/{handoff_id}/claim", response_model=HandoffOut)
-def claim(handoff_id: int, session: DbSession, agent: CurrentAgent, events: Events) -> Handoff:
+def claim(handoff_id: RowId, session: DbSession, agent: CurrentAgent, events: Events) -> Handoff:
     _visible(session, handoff_id, agent)
     handoff = queue.claim(session, handoff_id, agent.id)
     events.emit(about(Kind.HANDOFF_ASSIGNED, handoff))
@@ -163,14 +163,14 @@ def claim(handoff_id: int, session: DbSession, agent: CurrentAgent, events: Even
 
 
 @routes.get("/{handoff_id}/messages", response_model=list[MessageOut])
-def list_messages(handoff_id: int, session: DbSession, agent: CurrentAgent,
+def list_messages(handoff_id: RowId, session: DbSession, agent: CurrentAgent,
                   after: int = Query(0, ge=0)) -> list[Message]:
     _visible(session, handoff_id, agent)
     return queue.messages_after(session, handoff_id, after)
 
 
 @routes.post("/{handoff_id}/messages", response_model=MessageOut, status_code=201)
-async def send_message(handoff_id: int, body: SendText, session: DbSession,
+async def send_message(handoff_id: RowId, body: SendText, session: DbSession,
                        agent: CurrentAgent, outbox: OutboxDep) -> Message:
     """Store the agent's message, then deliver it; if Rasa is down it is retried, not lost."""
     message = await run_in_threadpool(_store_agent_message, session, handoff_id, agent,
@@ -196,7 +196,7 @@ def _reload(session: DbSession, message: Message) -> None:
 
 
 @routes.post("/{handoff_id}/notes", response_model=NoteOut, status_code=201)
-def add_note(handoff_id: int, body: SendText, session: DbSession, agent: CurrentAgent,
+def add_note(handoff_id: RowId, body: SendText, session: DbSession, agent: CurrentAgent,
              events: Events) -> Note:
     """An internal note for colleagues; never shown to the customer."""
     handoff = _visible(session, handoff_id, agent)
@@ -220,18 +220,16 @@ def _transfer(session: DbSession, handoff_id: int, body: Transfer, agent: Agent)
 
 
 @routes.post("/{handoff_id}/transfer", response_model=HandoffOut)
-async def transfer(handoff_id: int, body: Transfer, session: DbSession, agent: CurrentAgent,
+async def transfer(handoff_id: RowId, body: Transfer, session: DbSession, agent: CurrentAgent,
                    events: Events) -> Handoff:
     """To a colleague (who gets it at once) or to a team (whose queue it joins, keeping its age)."""
-    if (body.agent_id is None) == (body.team is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give agent_id or team")
     moved = await run_in_threadpool(_transfer, session, handoff_id, body, agent)
     events.emit(about(Kind.HANDOFF_TRANSFERRED, moved))
     return moved
 
 
 @routes.post("/{handoff_id}/release", response_model=HandoffOut)
-def release(handoff_id: int, session: DbSession, agent: CurrentAgent,
+def release(handoff_id: RowId, session: DbSession, agent: CurrentAgent,
             events: Events) -> Handoff:
     """Give the handoff back to the queue (it keeps its place)."""
     handoff = assigned_to(session, handoff_id, agent)
@@ -241,7 +239,7 @@ def release(handoff_id: int, session: DbSession, agent: CurrentAgent,
 
 
 @routes.post("/{handoff_id}/abandon", response_model=HandoffOut)
-def abandon(handoff_id: int, session: DbSession, agent: CurrentAgent,
+def abandon(handoff_id: RowId, session: DbSession, agent: CurrentAgent,
             events: Events) -> Handoff:
     """Close a waiting handoff whose customer has left (or that is spam), without a reply."""
     handoff = _visible(session, handoff_id, agent)
@@ -251,7 +249,7 @@ def abandon(handoff_id: int, session: DbSession, agent: CurrentAgent,
 
 
 @routes.post("/{handoff_id}/resolve", response_model=HandoffOut)
-async def resolve(handoff_id: int, session: DbSession, agent: CurrentAgent, events: Events,
+async def resolve(handoff_id: RowId, session: DbSession, agent: CurrentAgent, events: Events,
                   outbox: OutboxDep, rasa: Rasa) -> Handoff:
     """Hand the conversation back to the bot, which resumes with the slots it had."""
     handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)

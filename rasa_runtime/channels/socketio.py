@@ -9,6 +9,8 @@
   a message under any other is refused.
 - **Frames.** One socket.io message is at most `MAX_FRAME_BYTES`; engine.io closes a connection
   that sends more (Rasa's allows 1 MB).
+- **Rate.** A connection's messages are limited (rasa_runtime/fixes/message_rate.py), whatever
+  conversations they name; each conversation's are limited on every channel.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
 
 from common.protocol import WEB_CHANNEL
+from rasa_runtime.fixes import message_rate
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,23 @@ class WidgetSocketInput(SocketIOInput):
                 logger.warning("socket.io message refused: no valid session id")
                 await sio.emit("error", {"error": "invalid session id"}, room=sid)
                 return
+            limits = message_rate.LIMITS
+            if limits is not None and (wait := limits.refused("connection", sid)) is not None:
+                if limits.tell("connection", sid, wait):
+                    logger.warning("messages of socket.io connection %s refused for %d s: "
+                                   "over the connection's rate", sid, wait)
+                    await sio.emit(self.bot_message_evt, {"text": self._rate_reply(data, wait)},
+                                   room=sid)
+                return
             await rasa_message(sid, data)
 
         return webhook
+
+    @staticmethod
+    def _rate_reply(data: dict[str, Any], wait: int) -> str:
+        agent = getattr(Sanic.get_app().ctx, "agent", None)
+        domain = agent.domain if agent is not None else None
+        text = data.get("message")
+        return message_rate.rate_reply(domain.responses if domain else {},
+                                       text if isinstance(text, str) else "",
+                                       data.get("metadata"), wait)

@@ -17,6 +17,7 @@ from rasa_runtime.fixes import (
     jsonschema_cache,
     lock_poll,
     message_cap,
+    message_rate,
     sanic_py311,
     sqlite_pool,
     tracker_thread,
@@ -51,6 +52,8 @@ FIXES: tuple[Fix, ...] = (
         "RASA_MAX_CONCURRENT_TURNS", turn_limit.apply),
     Fix("message_cap", "a message of any length is read: one of 6 MB held every customer 37 s",
         "RASA_MAX_MESSAGE_CHARS", message_cap.apply),
+    Fix("message_rate", "one client sending without pause takes the turns of everyone else",
+        "RASA_MESSAGE_RATE", message_rate.apply),
     Fix("gc_freeze", "full garbage collections walk the loaded model (100-330 ms stops)",
         "RASA_GC_FREEZE", gc_freeze.apply),
 )

@@ -13,9 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from common.protocol import LANGUAGES, META_LANGUAGE
-from common.responses import render, variant
-from common.text import localize_digits, script_language
+from common.text import localize_digits
+from rasa_runtime.refusal import refusal
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +31,8 @@ def too_long_reply(responses: dict[str, Any], text: str, metadata: dict[str, Any
     """The reply to a message over `limit` characters; None for one within it."""
     if len(text) <= limit:
         return None
-    language = metadata.get(META_LANGUAGE) if isinstance(metadata, dict) else None
-    if language not in LANGUAGES:
-        language = script_language(text[:2000])
-    chosen = variant(responses.get(RESPONSE, []), language) or {}
-    return render(chosen.get("text", "Please send a shorter message."), language,
-                  {"limit": localize_digits(f"{limit:,}", language)})
+    return refusal(responses, RESPONSE, text, metadata, "Please send a shorter message.",
+                   lambda language: {"limit": localize_digits(f"{limit:,}", language)})
 
 
 def apply(limit: int | None = None) -> None:

@@ -42,5 +42,7 @@ def test_at_a_sessions_start_the_customer_is_named_by_what_verifies_them() -> No
         {"kind": "phone", "value": "+98912", "source": "telegram_contact"}]
     assert arrival("9f2c0d", {"identity": SIGNED}) == {
         "channel": "socketio", "signed_identity": SIGNED, "verified": []}
-    assert arrival("9f2c0d", {"language": "fa"}) is None  # an anonymous web visitor
+    # an anonymous web visitor: nothing verifies them; the service only looks them up
+    assert arrival("9f2c0d", {"language": "fa"}) == {
+        "channel": "socketio", "signed_identity": None, "verified": []}
     assert arrival("messenger:77", {"verified_phone": "+98912"})["verified"] == []

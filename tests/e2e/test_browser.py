@@ -16,7 +16,7 @@ from handoff import business_hours, canned
 from handoff.settings import DEFAULT_CANNED as CANNED_FILE
 from tests.e2e import domain_texts
 from tests.e2e.browser import open_page, screenshot
-from tests.e2e.clients import Agent, eventually
+from tests.e2e.clients import Agent, admin_session, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -244,7 +244,8 @@ def test_the_closed_state_survives_the_services_updates_and_plurals_follow_cldr(
     """The widget shows that the team is closed after the escalation (the bot's status) and
     still after the service's own update ("where is my request?" while paused), which once left
     `availability` out so that the widget fell back to "no one is online"."""
-    admin = {"Authorization": f"Bearer {stack.config.environment()['HANDOFF_ADMIN_TOKEN']}"}
+    admin = admin_session(stack.config.handoff_url,
+                          stack.config.environment()["HANDOFF_ADMIN_TOKEN"])
     team = f"{stack.config.handoff_url}/api/v1/teams/support"
     hours = _closed_hours(datetime.now(UTC))
     assert requests.put(team, json={"name": "support", "timezone": "UTC",
@@ -289,3 +290,30 @@ def test_the_closed_state_survives_the_services_updates_and_plurals_follow_cldr(
         conversation = session_id(widget)
         handoff = eventually(lambda: janitor.find(conversation))
         assert janitor.call("POST", f"/handoffs/{handoff['id']}/abandon").status_code == 200
+
+
+def test_signing_out_of_the_console_revokes_its_token_and_failures_are_explained(
+    stack: Any, agent_factory: Callable[..., Agent], browser: Browser
+) -> None:
+    """The console's Sign out ends the token on the service (a copy of it stops working); a
+    locked account is told how long to wait, in the console's language."""
+    agent = agent_factory(languages=("he",))
+    console = sign_in(browser, stack.config.handoff_url, agent)
+    try:
+        token = console.evaluate("sessionStorage.getItem('console-token')")
+        me = f"{stack.config.handoff_url}/api/v1/agents/me"
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert requests.get(me, headers=bearer, timeout=10).status_code == 200
+        console.get_by_role("button", name="Sign out").click()
+        expect(console.get_by_role("button", name="Sign in")).to_be_visible()
+        eventually(lambda: requests.get(me, headers=bearer, timeout=10).status_code == 401)
+        console.get_by_label("Console language").select_option("fa")
+        console.get_by_label("ایمیل").fill(agent.email)
+        for _ in range(6):
+            console.get_by_label("گذرواژه").fill("not the password")
+            console.get_by_role("button", name="ورود").click()
+            console.wait_for_timeout(300)
+        expect(console.locator("#error")).to_contain_text("تلاش‌های ناموفق ورود زیاد بود")
+        expect(console.locator("#error")).to_contain_text("۱")  # the minutes, in Persian digits
+    finally:
+        console.close()

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import requests
+import websocket
 
 from tests.e2e.clients import Customer
 from tests.e2e.conftest import Platforms
@@ -56,3 +57,20 @@ def test_telegram_gets_the_reply_and_200(stack: Stack, platforms: Platforms) -> 
     assert user.say("שלום " * 900).status_code == 200  # platforms retry on errors
     matches(user.receive().body["text"], "utter_message_too_long", "he")
     assert user_events(stack, user.sender_id) == []
+
+
+def test_the_services_live_feeds_close_on_an_oversized_frame(stack: Stack,
+                                                              customer: Customer) -> None:
+    """Over HANDOFF_MAX_FRAME_BYTES (64 KB) a WebSocket closes with 1009; a heartbeat is fine."""
+    url = stack.config.handoff_url.replace("http", "ws", 1) + \
+        f"/api/v1/widget/live?conversation_id={customer.session_id}"
+    live = websocket.create_connection(url, origin=stack.config.handoff_url, timeout=10)
+    try:
+        live.send("typing")
+        live.send("x" * 70_000)
+        opcode, data = live.recv_data(control_frame=True)
+        while opcode != websocket.ABNF.OPCODE_CLOSE:
+            opcode, data = live.recv_data(control_frame=True)
+        assert int.from_bytes(data[:2], "big") == 1009
+    finally:
+        live.close()

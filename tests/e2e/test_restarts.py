@@ -15,7 +15,7 @@ import requests
 from tests.e2e.clients import Agent, Customer, eventually
 from tests.e2e.conftest import Platforms
 from tests.e2e.platforms import TelegramUser
-from tests.e2e.test_handoff_loop import expect
+from tests.e2e.test_handoff_loop import SCRIPTS, expect
 from tests.e2e.test_messengers import user_events
 from tools.stack import Stack
 
@@ -85,3 +85,49 @@ def test_a_telegram_repeat_after_rasa_restarted_is_dropped(stack: Stack,
     assert platforms.telegram.deliver(update).status_code == 200
     assert platforms.telegram.nothing_for(str(user.id), 2.0), "the repeat was answered again"
     assert len(user_events(stack, user.sender_id)) == 1
+
+
+def test_escalations_while_the_handoff_service_is_down_are_filed_once_when_it_is_back(
+    stack: Stack, customer: Customer, agent_factory: Callable[..., Agent]
+) -> None:
+    """The service is down when two customers (English, Persian) ask for a person. Each is told
+    they are in line, with a reference; each keeps writing. When the service is back, each
+    request is filed once, under that reference, with its context and every message."""
+    agent = agent_factory(languages=("en", "fa"))
+    persian = Customer(stack.config.rasa_url)
+    persian.connect()
+    try:
+        customers = {"en": customer, "fa": persian}
+        later = {"en": ["the order is 58231", "are you there? 🙂"],
+                 "fa": ["سفارشم ۵۸۲۳۱ است", "کسی هست؟ 🙂"]}
+        stack.kill("handoff")
+        references = {}
+        for language, person in customers.items():
+            person.say(SCRIPTS[language]["human"])
+            references[language] = expect(person, "utter_handoff_pending", language)["reference"]
+            for text in later[language]:
+                person.say(text)
+        time.sleep(3.0)  # the action server retries meanwhile, and fails
+        stack.start(("handoff",))
+        stack.wait_ready(timeout=60)
+        for language, person in customers.items():
+            handoff = eventually(lambda p=person: agent.find(p.session_id), timeout=30)
+            assert handoff["reference"] == references[language]
+            eventually(lambda h=handoff, lang=language:
+                       customer_texts(agent, h["id"]) == later[lang], timeout=30)
+            detail = agent.detail(handoff["id"])
+            assert detail["reason"] == "explicit_request"
+            assert SCRIPTS[language]["human"] in [
+                entry["text"] for entry in detail["context"]["transcript"]]
+            # the customer hears where the request now stands, under the same reference
+            assert expect(person, "utter_handoff_no_agents", language)["reference"] == \
+                references[language]
+        time.sleep(5.0)  # more rounds of the outbox and the consumer add nothing
+        for language, person in customers.items():
+            mine = [h for h in agent.queue() if h["conversation_id"] == person.session_id]
+            assert len(mine) == 1, mine
+            assert customer_texts(agent, mine[0]["id"]) == later[language]
+            assert agent.call("POST", f"/handoffs/{mine[0]['id']}/claim").status_code == 200
+            assert agent.call("POST", f"/handoffs/{mine[0]['id']}/resolve").status_code == 200
+    finally:
+        persian.disconnect()

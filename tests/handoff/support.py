@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 ADMIN = "admin-token-for-tests-0123456789"
 ACTION = "action-secret-for-tests-0123456789"
 PASSWORD = "correct horse battery"
+ADMIN_EMAIL = "admin@example.com"
 POSTGRES_ADMIN_URL = os.environ.get(
     "HANDOFF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -63,25 +64,42 @@ class RasaEvents:
                                  "parse_data": {"intent": {"name": intent, "confidence": 0.9}}})
 
 
-def admin_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {ADMIN}"}
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """The Authorization header of a new sign-in."""
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    return bearer(login.json()["access_token"])
+
+
+def admin_headers(client: TestClient) -> dict[str, str]:
+    """A signed-in admin of this app: the first admin account, made with the bootstrap token."""
+    if (headers := getattr(client, "admin_headers", None)) is not None:
+        return headers
+    made = client.post("/api/v1/auth/bootstrap", headers=bearer(ADMIN), json={
+        "email": ADMIN_EMAIL, "name": "Admin", "password": PASSWORD, "teams": ["admins"]})
+    assert made.status_code in (201, 409), made.text
+    client.admin_headers = sign_in(client, ADMIN_EMAIL)
+    return client.admin_headers
 
 
 def make_agent(client: TestClient, email: str = "sara@example.com", *,
                teams: list[str] | None = None, languages: list[str] | None = None,
-               capacity: int = 3, online: bool = False) -> dict[str, str]:
-    """Create an agent and return the Authorization header of their session."""
+               capacity: int = 3, online: bool = False, role: str = "agent") -> dict[str, str]:
+    """Create an account (an agent unless `role` says otherwise) and return the Authorization
+    header of its sign-in."""
     body: dict[str, Any] = {"email": email, "name": email.split("@")[0], "password": PASSWORD,
-                            "capacity": capacity}
+                            "capacity": capacity, "role": role}
     if teams is not None:
         body["teams"] = teams
     if languages is not None:
         body["languages"] = languages
-    created = client.post("/api/v1/agents", json=body, headers=admin_headers())
+    created = client.post("/api/v1/agents", json=body, headers=admin_headers(client))
     assert created.status_code == 201, created.text
-    login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    headers = sign_in(client, email)
     if online:
         assert client.put("/api/v1/agents/me/presence", json={"presence": "online"},
                           headers=headers).status_code == 200

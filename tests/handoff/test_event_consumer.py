@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
@@ -16,7 +17,7 @@ from handoff.event_consumer import Batch, EventConsumer, Recorded
 from handoff.migrate import upgrade
 from handoff.models import Handoff
 from handoff.settings import Settings
-from tests.handoff.support import RasaEvents, context, escalate, make_agent, wait_for
+from tests.handoff.support import ACTION, RasaEvents, context, escalate, make_agent, wait_for
 
 
 def test_customer_messages_during_a_handoff_reach_the_agent(
@@ -148,3 +149,40 @@ def test_events_without_customer_messages_touch_no_service_table(settings: Setti
     assert restarted.poll_once().read == 0
     with sessions() as session:
         assert [m.text for m in queue.messages_after(session, handoff.id)] == ["first", "second"]
+
+
+def test_a_handoff_filed_late_gets_the_messages_written_since_the_request_once(
+    client: TestClient, events: RasaEvents
+) -> None:
+    """The service was down when the customer asked: the action server files the request later
+    with its reference and time. The customer's messages since then, which the consumer has
+    read past already, are recorded once; filing the reference again files nothing."""
+    asked = time.time()
+    events.user("conv-late", "before the request")
+    time.sleep(0.01)
+    late_asked = time.time()
+    for text in ("سفارشم ۵۸۲۳۱ است", "are you there? 🙂"):
+        events.user("conv-late", text)
+    time.sleep(0.5)  # the consumer reads past them: there is no handoff yet
+    sara = make_agent(client)
+    body = {"reference": "LATE23", "escalated_at": late_asked}
+    first = escalate(client, "conv-late", **body)
+    assert first["created"] is True and first["reference"] == "LATE23"
+
+    def texts() -> list[str]:
+        detail = client.get(f"/api/v1/handoffs/{first['id']}", headers=sara).json()
+        return [m["text"] for m in detail["messages"] if m["sender"] == "customer"]
+
+    wait_for(lambda: texts() == ["سفارشم ۵۸۲۳۱ است", "are you there? 🙂"])
+    again = escalate(client, "conv-late", **body)
+    assert (again["id"], again["created"]) == (first["id"], False)
+    events.user("conv-late", "and one more")
+    wait_for(lambda: texts()[-1:] == ["and one more"])
+    time.sleep(0.3)
+    assert texts() == ["سفارشم ۵۸۲۳۱ است", "are you there? 🙂", "and one more"]
+    handoff = client.get(f"/api/v1/handoffs/{first['id']}", headers=sara).json()
+    assert handoff["created_at"] == pytest.approx(late_asked) and asked < late_asked
+    # a reference another conversation filed is a clash, not a second handoff
+    clash = client.post("/api/v1/handoffs", json=context("conv-other", reference="LATE23"),
+                        headers={"Authorization": f"Bearer {ACTION}"})
+    assert clash.status_code == 409

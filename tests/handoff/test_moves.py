@@ -4,8 +4,9 @@ continue there; "yes" moves the live chat, "no" leaves it. A typed detail offers
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
-from handoff.models import Handoff
+from handoff.models import Contact, Conversation, Handoff
 from tests.handoff.support import ACTION, RasaEvents, escalate, make_agent, wait_for
 
 BOT = {"Authorization": f"Bearer {ACTION}"}
@@ -82,3 +83,17 @@ def test_a_new_session_while_waiting_stays_paused_and_a_resolved_one_is_remember
     previous = _arrive(client, "whatsapp:+989121111111", "whatsapp")["previous"]
     assert previous == {"reference": ticket["reference"], "language": "ar",
                         "order_numbers": ["٤٠٠١٧"], "summary": "وصل المنتج تالفا"}
+
+
+def test_an_anonymous_visitor_waiting_stays_paused_and_is_stored_nowhere(
+        client: TestClient) -> None:
+    """A web visitor nothing verifies: a new session (Rasa's expire after an hour) while their
+    request waits keeps the bot paused; a visitor who never asked for a person is not stored."""
+    assert _arrive(client, "anon-visitor-1", "socketio") == {
+        "waiting_here": False, "open": None, "previous": None}
+    with client.app.state.services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 0
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+    escalate(client, "anon-visitor-2", "he")
+    assert _arrive(client, "anon-visitor-2", "socketio")["waiting_here"] is True
+    assert _arrive(client, "anon-visitor-1", "socketio")["waiting_here"] is False

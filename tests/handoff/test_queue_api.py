@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import jwt
 from fastapi.testclient import TestClient
 
-from tests.handoff.support import ACTION, admin_headers, context, escalate, make_agent
+from handoff.security import issue_token
+from handoff.settings import Settings
+from tests.handoff.support import ACTION, ADMIN, admin_headers, context, escalate, make_agent
 
 
 def test_escalation_returns_reference_place_and_availability(client: TestClient) -> None:
@@ -193,20 +196,24 @@ def test_endpoints_require_the_right_credentials(client: TestClient) -> None:
     assert client.get("/api/v1/conversations/conv-1/handoff", headers=agent).status_code == 401
     assert client.post("/api/v1/agents", json={"email": "x@y.z", "name": "x",
                                                 "password": "12345678"},
-                       headers=agent).status_code == 401
-    assert client.put("/api/v1/teams/x", json={"name": "x"}, headers=agent).status_code == 401
+                       headers=agent).status_code == 403  # signed in, but not an admin
+    assert client.put("/api/v1/teams/x", json={"name": "x"}, headers=agent).status_code == 403
+    # the shared admin token only bootstraps the first admin: it manages nothing itself
+    assert client.post("/api/v1/agents", json={"email": "x@y.z", "name": "x",
+                                                "password": "12345678"},
+                       headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 401
     wrong = client.post("/api/v1/auth/login",
                         json={"email": "sara@example.com", "password": "nope-nope"})
     assert wrong.status_code == 401
 
 
-def test_expired_tokens_are_refused(settings, events) -> None:  # noqa: ANN001 - fixtures
-
-    from handoff.app import create_app
-
-    with TestClient(create_app(settings.model_copy(update=dict(token_ttl_minutes=-1)))) as short:
-        headers = make_agent(short)
-        assert short.get("/api/v1/agents/me", headers=headers).status_code == 401
+def test_expired_tokens_are_refused(client: TestClient, settings: Settings) -> None:
+    headers = make_agent(client)
+    claims = jwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})
+    expired, _ = issue_token(int(claims["sub"]), claims["sid"], settings.jwt_secret, -1)
+    assert client.get("/api/v1/agents/me", headers=headers).status_code == 200
+    assert client.get("/api/v1/agents/me",
+                      headers={"Authorization": f"Bearer {expired}"}).status_code == 401
 
 
 def test_bad_input_gets_clear_client_errors(client: TestClient) -> None:
@@ -239,10 +246,11 @@ def test_bad_input_gets_clear_client_errors(client: TestClient) -> None:
                        json={"agent_id": 1, "team": "x"}, headers=agent)
     assert both.status_code == 422
     bad_zone = client.put("/api/v1/teams/x", json={"name": "x", "timezone": "Mars/Base"},
-                          headers=admin_headers())
+                          headers=admin_headers(client))
     assert bad_zone.status_code == 422
     reversed_hours = client.put("/api/v1/teams/x", json={
-        "name": "x", "business_hours": {"mon": [["17:00", "09:00"]]}}, headers=admin_headers())
+        "name": "x", "business_hours": {"mon": [["17:00", "09:00"]]}},
+        headers=admin_headers(client))
     assert reversed_hours.status_code == 422
     mixed = escalate(client, "conv-🙂-سلام-שלום", "he")
     assert mixed["created"]
@@ -254,7 +262,7 @@ def test_outside_business_hours_the_customer_learns_when_the_team_is_back(
     hours = {"mon": [["00:00", "00:01"]]}  # open one minute a week
     team = client.put("/api/v1/teams/night", json={"name": "night", "timezone": "Asia/Tehran",
                                                     "business_hours": hours},
-                      headers=admin_headers())
+                      headers=admin_headers(client))
     assert team.status_code == 200
     ticket = escalate(client, team="night")
     assert ticket["availability"] == "closed"
@@ -276,14 +284,15 @@ def test_admin_updates_agents_and_the_bot_reads_a_conversations_status(
 ) -> None:
     sara = make_agent(client, languages=["fa"], capacity=1)
     me = client.get("/api/v1/agents/me", headers=sara).json()
-    updated = client.patch(f"/api/v1/agents/{me['id']}", headers=admin_headers(),
+    updated = client.patch(f"/api/v1/agents/{me['id']}", headers=admin_headers(client),
                            json={"languages": ["fa", "ar"], "teams": ["support", "vip"],
                                  "capacity": 4})
     assert updated.status_code == 200
     assert updated.json()["capacity"] == 4 and updated.json()["languages"] == ["fa", "ar"]
     assert sorted(t["name"] for t in client.get("/api/v1/teams", headers=sara).json()) == [
-        "support", "vip"]
-    assert client.patch("/api/v1/agents/999", headers=admin_headers(),
+        "admins", "support", "vip"]  # the test admin's own team, then sara's
+    assert [t["name"] for t in updated.json()["teams"]] == ["support", "vip"]
+    assert client.patch("/api/v1/agents/999", headers=admin_headers(client),
                         json={"capacity": 2}).status_code == 404
 
     action = {"Authorization": f"Bearer {ACTION}"}

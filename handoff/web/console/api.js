@@ -4,7 +4,9 @@ import { t } from "./i18n.js";
 import { state } from "./state.js";
 
 export class ApiError extends Error {
-  constructor(status) { super("HTTP " + status); this.status = status; }
+  constructor(status, retryAfter) {
+    super("HTTP " + status); this.status = status; this.retryAfter = retryAfter;
+  }
 }
 
 let unauthorized = () => {};
@@ -17,8 +19,8 @@ export async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401 && state.token) unauthorized();
-  if (!response.ok) throw new ApiError(response.status);
-  return response.json();
+  if (!response.ok) throw new ApiError(response.status, Number(response.headers.get("Retry-After")));
+  return response.status === 204 ? null : response.json();
 }
 
 // A photo the customer sent: fetched with the agent's token, shown from a local object URL.

@@ -4,7 +4,7 @@ import { api, attempt, onUnauthorized } from "./api.js";
 import { addMessage, openHandoff, renderDetail, renderNoChat, showTyping, updateDetail } from "./chat.js";
 import { addNote } from "./context.js";
 import { byId, el } from "./dom.js";
-import { applyToDocument, browserLanguage, loadTexts, t, texts } from "./i18n.js";
+import { applyToDocument, browserLanguage, fmt, loadTexts, t, texts } from "./i18n.js";
 import { connectLive, disconnectLive } from "./live.js";
 import { refreshQueue, renderQueue, tickWaitingTimes, updateQueue } from "./queue.js";
 import { state } from "./state.js";
@@ -46,11 +46,22 @@ async function signIn(form) {
     sessionStorage.setItem("console-token", state.token);
     await start();
   } catch (error) {
-    byId("error").textContent = error.status === 401 ? t().errors.login : t().errors.other;
+    byId("error").textContent = signInError(error);
   }
 }
 
+function signInError(error) {
+  const errors = t().errors;
+  if (error.status === 429) {
+    const minutes = Math.max(1, Math.ceil((error.retryAfter || 60) / 60));
+    return fmt(errors.tooMany, { minutes }, minutes);
+  }
+  return { 401: errors.login, 403: errors.deactivated }[error.status] || errors.other;
+}
+
+// Signing out revokes the token on the service, so a copy of it no longer works either.
 function signOut() {
+  if (state.token) api("POST", "/auth/logout").catch(() => {});
   state.token = null; state.me = null; state.detail = null;
   sessionStorage.removeItem("console-token");
   disconnectLive();
@@ -59,6 +70,11 @@ function signOut() {
 
 async function start() {
   state.me = await api("GET", "/agents/me");
+  if (state.me.role === "trainer") {
+    signOut();
+    byId("error").textContent = t().errors.noChats;
+    return;
+  }
   [state.teams, state.colleagues] = await Promise.all([api("GET", "/teams"), api("GET", "/agents")]);
   connectLive(onEvent);
   renderMain();
