@@ -113,18 +113,23 @@ def test_escalations_kept_before_a_restart_are_delivered_after_it(tmp_path: Path
                                                                   port: int) -> None:
     path = tmp_path / "outbox.sqlite3"
     _outbox(path, port).deliver()  # nothing waiting: nothing to do
-    first = _outbox(path, port)
-    first.keep(_context("DDDDDD"))
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    # the process before the restart: its service was down, and it tried once
+    before = EscalationOutbox(path, lambda: HandoffClient(f"http://127.0.0.1:{dead}", "s"),
+                              interval=1000)
+    before.keep(_context("DDDDDD"))
     service = Service(port)
     try:
-        restarted = _outbox(path, port)  # a new process over the same file
+        time.sleep(0.3)
+        assert [c["reference"] for c in before.waiting()] == ["DDDDDD"]
+        restarted = _outbox(path, port)  # a new process over the same file, service up
         restarted.start_if_waiting()
         deadline = time.monotonic() + 10
         while restarted.waiting() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert restarted.waiting() == []
-        # both processes' threads may have filed it: the service files a reference once, so
-        # delivering twice is harmless, and at least one delivery happened
-        assert {body["reference"] for body in service.received} == {"DDDDDD"}
+        assert [body["reference"] for body in service.received] == ["DDDDDD"]
     finally:
         service.close()

@@ -98,6 +98,7 @@ def test_a_trainer_cannot_read_or_take_chats(client: TestClient) -> None:
     assert [response.status_code for response in refused] == [403] * len(refused)
     with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(
             f"/api/v1/live?token={_token(trainer)}") as websocket:
+        escalate(client, "conv-2")  # were the feed open, this would arrive on it
         websocket.receive_json()
     assert closed.value.code == 1008
     supervisor = make_agent(client, "sue@example.com", role="supervisor")

@@ -182,6 +182,18 @@ def test_a_handoff_filed_late_gets_the_messages_written_since_the_request_once(
     assert texts() == ["سفارشم ۵۸۲۳۱ است", "are you there? 🙂", "and one more"]
     handoff = client.get(f"/api/v1/handoffs/{first['id']}", headers=sara).json()
     assert handoff["created_at"] == pytest.approx(late_asked) and asked < late_asked
+    # catching up again (a second delivery racing the first) records nothing twice, and the
+    # consumer goes on
+    client.app.state.services.consumer.catch_up(first["id"])
+    events.user("conv-late", "still here")
+    wait_for(lambda: texts()[-1:] == ["still here"])
+    assert texts() == ["سفارشم ۵۸۲۳۱ است", "are you there? 🙂", "and one more", "still here"]
+    # filed again after it was resolved (the outbox never heard the answer): still that one
+    with client.app.state.services.sessions() as session:  # resolving needs Rasa, absent here
+        session.get(Handoff, first["id"]).status = "resolved"
+        session.commit()
+    retried = escalate(client, "conv-late", **body)
+    assert (retried["id"], retried["created"]) == (first["id"], False)
     # a reference another conversation filed is a clash, not a second handoff
     clash = client.post("/api/v1/handoffs", json=context("conv-other", reference="LATE23"),
                         headers={"Authorization": f"Bearer {ACTION}"})
