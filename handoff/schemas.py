@@ -253,6 +253,7 @@ class PasswordReset(Strict):
 
 class ResetOut(BaseModel):
     reset_token: str
+    reset_path: str  # the console's page where the owner sets the new password
     expires_at: float
 
 

@@ -114,7 +114,7 @@ def start_reset(agent_id: RowId, session: DbSession, settings: AppSettings, admi
     agent = _account(session, agent_id)
     token, expires, ids = accounts.start_reset(session, agent, admin, settings)
     accounts.announce_revoked(events, agent.id, ids)
-    return ResetOut(reset_token=token, expires_at=expires)
+    return ResetOut(reset_token=token, reset_path=f"/console/#reset={token}", expires_at=expires)
 
 
 @routes.get("/agents/me", response_model=AgentOut)

@@ -317,3 +317,49 @@ def test_signing_out_of_the_console_revokes_its_token_and_failures_are_explained
         expect(console.locator("#error")).to_contain_text("۱")  # the minutes, in Persian digits
     finally:
         console.close()
+
+
+def test_an_agent_changes_their_password_and_a_reset_link_sets_a_new_one(
+    stack: Any, agent_factory: Callable[..., Agent], browser: Browser
+) -> None:
+    """In the console, in Arabic: the agent changes their password (the old one stops working);
+    then an admin's reset link (/console/#reset=…) lets them set another and sign in with it."""
+    agent = agent_factory(languages=("ar",))
+    base = stack.config.handoff_url
+    console = sign_in(browser, base, agent, "en")
+    try:
+        console.get_by_label("Console language").select_option("ar")
+        console.get_by_role("button", name="تغيير كلمة المرور").click()
+        dialog = console.get_by_role("dialog")
+        dialog.get_by_label("كلمة المرور الحالية").fill(Agent.PASSWORD)
+        dialog.get_by_label("كلمة المرور الجديدة", exact=True).fill("kalima sirr jadida")
+        dialog.get_by_label("كلمة المرور الجديدة مرة أخرى").fill("kalima sirr jadida")
+        dialog.get_by_role("button", name="حفظ").click()
+        expect(dialog.get_by_role("status")).to_have_text(
+            "تم تغيير كلمة المرور. تم تسجيل خروجك من جلساتك الأخرى.")
+        login = f"{base}/api/v1/auth/login"
+        assert requests.post(login, timeout=10, json={
+            "email": agent.email, "password": Agent.PASSWORD}).status_code == 401
+        admin = admin_session(base, stack.config.environment()["HANDOFF_ADMIN_TOKEN"])
+        accounts = requests.get(f"{base}/api/v1/accounts", headers=admin, timeout=10).json()
+        agent_id = next(a["id"] for a in accounts if a["email"] == agent.email)
+        reset = requests.post(f"{base}/api/v1/agents/{agent_id}/password-reset",
+                              headers=admin, timeout=10).json()
+        page = open_page(browser, f"{base}{reset['reset_path']}", "ar")
+        page.get_by_label("كلمة المرور الجديدة", exact=True).fill("short")
+        page.get_by_label("كلمة المرور الجديدة مرة أخرى").fill("short")
+        page.get_by_role("button", name="حفظ").click()
+        eight = page.evaluate("new Intl.NumberFormat('ar').format(8)")  # the console's digits
+        expect(page.locator("#error")).to_have_text(f"استخدم {eight} أحرف على الأقل.")
+        page.get_by_label("كلمة المرور الجديدة", exact=True).fill("thalith kalima sirr")
+        page.get_by_label("كلمة المرور الجديدة مرة أخرى").fill("thalith kalima sirr")
+        page.get_by_role("button", name="حفظ").click()
+        expect(page.locator("#error")).to_have_text("تم تعيين كلمة المرور الجديدة. سجّل الدخول بها.")
+        signed_in = requests.post(login, timeout=10, json={
+            "email": agent.email, "password": "thalith kalima sirr"})
+        assert signed_in.status_code == 200
+        # the change and the reset ended the test's own sign-in of this agent too
+        agent.http.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+        page.close()
+    finally:
+        console.close()

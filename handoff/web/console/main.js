@@ -6,6 +6,7 @@ import { addNote } from "./context.js";
 import { byId, el } from "./dom.js";
 import { applyToDocument, browserLanguage, fmt, loadTexts, t, texts } from "./i18n.js";
 import { connectLive, disconnectLive } from "./live.js";
+import { openPasswordChange, renderReset } from "./password.js";
 import { refreshQueue, renderQueue, tickWaitingTimes, updateQueue } from "./queue.js";
 import { state } from "./state.js";
 
@@ -121,6 +122,7 @@ function renderMain() {
       el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
       el("label", { for: "presence" }, words.presence), presence,
       el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
+      el("button", { type: "button", onclick: openPasswordChange }, words.passwords.change),
       el("button", { type: "button", onclick: signOut }, words.signOut)),
     el("p", { id: "error", role: "alert" }),
     el("div", { class: "columns" },
@@ -136,4 +138,12 @@ state.language = state.language && texts[state.language] ? state.language : brow
 onUnauthorized(signOut);
 setInterval(tickWaitingTimes, 1000);
 applyToDocument();
-if (state.token) start().catch(() => signOut()); else renderLogin();
+// An admin's password reset hands the owner /console/#reset=<token>.
+const reset = location.hash.startsWith("#reset=") ? location.hash.slice("#reset=".length) : null;
+if (reset) {
+  renderReset(app, reset, (message) => {
+    history.replaceState(null, "", location.pathname);
+    renderLogin();
+    byId("error").textContent = message;
+  });
+} else if (state.token) start().catch(() => signOut()); else renderLogin();
