@@ -43,3 +43,16 @@ def test_the_featurizer_adds_a_scaled_sentence_feature() -> None:
     assert examples[1].get_dense_features(TEXT) == (None, None)
     [message] = featurizer.process([Message(data={TEXT: "where is my order 58231?"})])
     assert np.allclose(message.get_dense_features(TEXT)[1].features, sentence.features)
+
+
+def test_only_the_start_of_a_long_message_is_embedded() -> None:
+    """The cost is bounded: a 4,000-character message is embedded as its first 300 characters,
+    cut at a word."""
+    featurizer = SentenceEmbeddingFeaturizer(SentenceEmbeddingFeaturizer.get_default_config(),
+                                             "e5", EMBEDDER)
+    long = "سفارشم کجاست " * 300
+    [message, start] = featurizer.process([Message(data={TEXT: long}),
+                                           Message(data={TEXT: long[:299].rstrip()})])
+    assert np.allclose(message.get_dense_features(TEXT)[1].features,
+                       start.get_dense_features(TEXT)[1].features)
+    assert featurizer._start(long).endswith("کجاست") and len(featurizer._start(long)) <= 300
