@@ -5,14 +5,15 @@ Each language's examples are dealt into `--folds` folds intent by intent, in fil
 every run and every pipeline sees the same folds. For each fold the model is trained on the other
 folds of all four languages and tested on this fold. Prints, per language, accuracy and macro-F1
 over all folds with a 95 % bootstrap interval over the examples, and macro-F1 fold by fold (mean
-± standard deviation). Usage: `.venv/bin/python -m bench.nlu_cv [--config config.yml]
+± standard deviation), with the configured fallback threshold applied after the fact
+(bench/fallback.py); then the calibration table: macro-F1 per language and out-of-scope recall
+for each threshold. Usage: `.venv/bin/python -m bench.nlu_cv [--config config.yml]
 [--folds 5]`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import tempfile
 import time
@@ -21,6 +22,14 @@ from pathlib import Path
 
 import yaml
 
+from bench.fallback import (
+    THRESHOLDS,
+    Row,
+    decided,
+    out_of_scope_recall,
+    report_rows,
+    write_without_fallback,
+)
 from bench.rasa_cli import rasa
 from bench.scores import accuracy, bootstrap, macro_f1, spread
 from common.protocol import LANGUAGES
@@ -58,11 +67,13 @@ def main() -> None:
     args = parser.parse_args()
     data = {language: examples(NLU_DIR / f"{language}.yml")
             for language in LANGUAGES}
-    pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    per_fold: dict[str, list[float]] = defaultdict(list)
+    rows: dict[str, list[Row]] = defaultdict(list)
+    per_fold: dict[str, list[list[Row]]] = defaultdict(list)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
+        raw = work / "config.yml"
+        threshold = write_without_fallback(Path(args.config), raw)
         for fold in range(args.folds):
             train, test = work / f"train{fold}", work / f"test{fold}.yml"
             train.mkdir()
@@ -80,30 +91,38 @@ def main() -> None:
             for shared in NLU_DIR.glob("*.yml"):  # regexes and the like, in no one language
                 if shared.stem not in LANGUAGES:
                     (train / shared.name).write_text(shared.read_text())
-            rasa("train", "nlu", "--config", args.config, "--nlu", str(train), "--out",
+            rasa("train", "nlu", "--config", str(raw), "--nlu", str(train), "--out",
                  str(work), "--fixed-model-name", f"fold{fold}", cache=work / "cache")
             out = work / f"report{fold}"
             rasa("test", "nlu", "--model", str(work / f"fold{fold}.tar.gz"), "--nlu", str(test),
                  "--out", str(out), "--successes", "--no-plot", cache=work / "cache")
-            fold_pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for name in ("intent_successes.json", "intent_errors.json"):
-                path = out / name
-                for item in json.loads(path.read_text()) if path.exists() else []:
-                    fold_pairs[language_of[item["text"]]].append(
-                        (item["intent"], item["intent_prediction"]["name"]))
-            for language, found in fold_pairs.items():
-                pairs[language] += found
-                per_fold[language].append(macro_f1(found))
+            fold_rows: dict[str, list[Row]] = defaultdict(list)
+            for text, row in report_rows(out):
+                fold_rows[language_of[text]].append(row)
+            for language, found in fold_rows.items():
+                rows[language] += found
+                per_fold[language].append(found)
             print(f"fold {fold + 1}/{args.folds} done ({time.monotonic() - started:.0f} s)",
                   flush=True)
-    print(f"{args.folds}-fold cross-validation ({args.config}): {time.monotonic() - started:.0f} s")
+    print(f"{args.folds}-fold cross-validation ({args.config}, fallback threshold {threshold}): "
+          f"{time.monotonic() - started:.0f} s")
     print("| language | examples | accuracy | macro-F1 [95 % interval] | macro-F1 per fold |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for language in LANGUAGES:
-        found = pairs[language]
+        found = decided(rows[language], threshold)
         low, high = bootstrap(found)
+        folds = [macro_f1(decided(fold, threshold)) for fold in per_fold[language]]
         print(f"| {language} | {len(found)} | {accuracy(found):.3f} | {macro_f1(found):.3f} "
-              f"[{low:.3f}, {high:.3f}] | {spread(per_fold[language])} |")
+              f"[{low:.3f}, {high:.3f}] | {spread(folds)} |")
+    print("\ncalibration: macro-F1 and out-of-scope recall (all languages) by fallback threshold")
+    print(f"| threshold | {' | '.join(LANGUAGES)} | mean | out-of-scope recall |")
+    print(f"| ---: |{' ---: |' * (len(LANGUAGES) + 2)}")
+    for step in THRESHOLDS:
+        f1 = [macro_f1(decided(rows[language], step)) for language in LANGUAGES]
+        recall = out_of_scope_recall([pair for language in LANGUAGES
+                                      for pair in decided(rows[language], step)])
+        print(f"| {step:.2f} | {' | '.join(f'{v:.3f}' for v in f1)} | {sum(f1) / len(f1):.3f} "
+              f"| {recall:.3f} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""The held-out sets stay held out: none of their messages is in the training data."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from bench.nlu_cv import examples, plain
+from common.protocol import LANGUAGES
+from common.text import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLDOUT = ROOT / "tests" / "nlu_holdout"
+PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}؟،؛!?.…]+")
+
+
+def comparable(text: str) -> str:
+    """Case, punctuation, spacing, digits and letter variants do not make a message new."""
+    return " ".join(PUNCTUATION.sub(" ", normalize(plain(text)).lower()).split())
+
+
+def training_messages() -> set[str]:
+    return {comparable(text) for language in LANGUAGES
+            for texts in examples(ROOT / "data" / "nlu" / f"{language}.yml").values()
+            for text in texts}
+
+
+@pytest.mark.parametrize("path", sorted(HOLDOUT.glob("*/*.yml")), ids=lambda p: p.parent.name + "/" + p.name)
+def test_no_held_out_message_is_trained_on(path: Path) -> None:
+    trained = training_messages()
+    held_out = [text for texts in examples(path).values() for text in texts]
+    assert held_out, f"{path} has no examples"
+    assert [text for text in held_out if comparable(text) in trained] == []
+
+
+def test_every_language_has_a_fresh_set_covering_every_intent() -> None:
+    intents = set(examples(ROOT / "data" / "nlu" / "en.yml"))
+    for language in LANGUAGES:
+        assert set(examples(HOLDOUT / "2026-12" / f"{language}.yml")) == intents, language
