@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
+from typing import BinaryIO
 
 from tools.model import MODELS, ROOT, fingerprint, model_path
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 LOG = ROOT / "var" / "logs" / "train.log"
+# what of Rasa's output shows on the terminal: the embedding's progress and each component started
+PROGRESS = re.compile(rb"embedding sentences: [^\r\n]*|Starting to train component '[^']+'")
 
 
 def train() -> int:
@@ -25,14 +29,31 @@ def train() -> int:
         str(RASA), "train", "--out", str(MODELS), "--fixed-model-name", fingerprint(),
     ]
     started = time.monotonic()
-    with LOG.open("w") as log:
-        result = subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    if result.returncode != 0 or not target.exists():
+    with LOG.open("wb") as log, subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as rasa:
+        _relay(rasa.stdout, log)
+        returncode = rasa.wait()
+    if returncode != 0 or not target.exists():
         print(f"training failed; the end of {LOG}:", file=sys.stderr)
         print("".join(LOG.read_text().splitlines(keepends=True)[-30:]), file=sys.stderr)
-        return result.returncode or 1
+        return returncode or 1
     print(f"trained in {time.monotonic() - started:.0f} s")
     return 0
+
+
+def _relay(output: BinaryIO, log: BinaryIO) -> None:
+    """All of Rasa's output to the log; one updating line of progress to the terminal."""
+    pending = b""
+    while chunk := os.read(output.fileno(), 65536):
+        log.write(chunk)
+        *segments, pending = re.split(rb"[\r\n]", pending + chunk)
+        for segment in segments:
+            if found := PROGRESS.search(segment):
+                line = found.group().decode(errors="replace")
+                line = line.replace("Starting to train", "training")
+                sys.stderr.write(f"\r  {line[:70]:<70}")
+                sys.stderr.flush()
+    sys.stderr.write("\r" + " " * 72 + "\r")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ def training_messages() -> set[str]:
             for text in texts}
 
 
-@pytest.mark.parametrize("path", sorted(HOLDOUT.glob("*/*.yml")), ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize("path", sorted(HOLDOUT.glob("*/*.yml")),
+                         ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_no_held_out_message_is_trained_on(path: Path) -> None:
     trained = training_messages()
     held_out = [text for texts in examples(path).values() for text in texts]
