@@ -32,3 +32,14 @@ def test_the_copy_never_falls_back_and_reports_the_configured_threshold(tmp_path
     assert [c for c in written["pipeline"] if c["name"] == "FallbackClassifier"] == [
         {"name": "FallbackClassifier", "threshold": 0.0, "ambiguity_threshold": 0.0}]
     assert [c["name"] for c in written["pipeline"]] == [c["name"] for c in configured["pipeline"]]
+
+
+def test_an_ambiguity_threshold_is_switched_off_too(tmp_path: Path) -> None:
+    config = tmp_path / "given.yml"
+    config.write_text(yaml.safe_dump({"pipeline": [
+        {"name": "WhitespaceTokenizer"},
+        {"name": "FallbackClassifier", "threshold": 0.4, "ambiguity_threshold": 0.1}]}))
+    assert write_without_fallback(config, tmp_path / "copy.yml") == 0.4
+    written = yaml.safe_load((tmp_path / "copy.yml").read_text())["pipeline"]
+    assert written[1] == {"name": "FallbackClassifier", "threshold": 0.0,
+                          "ambiguity_threshold": 0.0}
