@@ -1,4 +1,4 @@
-"""The block-stacked intent classifier builds Rasa's own feature matrix, so it trains Rasa's model."""
+"""The block-stacked intent classifier builds Rasa's own feature matrix, so Rasa's model."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.intent_classifier import StackedLogisticRegressionClassifier
 
-EXAMPLES = [("where is my order ۵۸۲۳۱", "check_order_status"), ("سفارش من کجاست", "check_order_status"),
+EXAMPLES = [("where is my order ۵۸۲۳۱", "check_order_status"),
+            ("سفارش من کجاست", "check_order_status"),
             ("أين طلبي", "check_order_status"), ("hello there", "greet"), ("שלום לכם", "greet"),
             ("سلام", "greet"), ("I want a refund 🙂", "refund"), ("אני רוצה החזר", "refund"),
             ("أريد استرداد المال", "refund")]
