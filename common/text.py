@@ -7,6 +7,7 @@ normalised text still point into the customer's original message.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 # Persian (U+06F0..) and Arabic-Indic (U+0660..) digits become ASCII digits.
@@ -34,6 +35,15 @@ def is_payload(text: str) -> bool:
 def normalize(text: str) -> str:
     """Return `text` with unified digits and Arabic/Persian letter variants, same length."""
     return text.translate(_TABLE)
+
+
+_PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}؟،؛!?.…]+")
+
+
+def comparable(text: str) -> str:
+    """The form in which two examples are the same one: case, punctuation, spacing, digits and
+    letter variants do not make a message new."""
+    return " ".join(_PUNCTUATION.sub(" ", normalize(text)).lower().split())
 
 
 def script_language(text: str) -> str:

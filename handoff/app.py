@@ -16,6 +16,7 @@ from handoff.api import (
     console,
     handoffs,
     health,
+    inbox,
     live,
     pages,
     teams,
@@ -31,7 +32,7 @@ from handoff.services import Services, make_services
 from handoff.settings import Settings
 
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (health, auth, agents, teams, bot, handoffs, console, live, widget)
+ROUTES = (health, auth, agents, teams, bot, handoffs, console, inbox, live, widget)
 
 
 def moved_event(services: Services, answered: Answered) -> Event:
@@ -44,9 +45,9 @@ def moved_event(services: Services, answered: Answered) -> Event:
 
 
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    """The event consumer (customers' messages), the outbox (agents' messages), the assigner
-    and the fetcher of customers' photos, plus on PostgreSQL the listener for Rasa's event
-    table's notifications."""
+    """The event consumer (customers' messages), the outbox (agents' messages), the assigner,
+    the fetcher of customers' photos and the trainers' inbox, plus on PostgreSQL the listener
+    for Rasa's event table's notifications."""
     settings = services.settings
 
     async def customer_wrote(batch: Batch) -> None:
@@ -65,6 +66,7 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
         services.outbox.run(2.0, stop),
         services.assigner.run(stop),
         services.attachments.run(1.0, stop),
+        services.inbox.run(settings.inbox_poll_interval, stop),
     ]
     if services.wakeup is not None:
         coroutines.append(services.wakeup.run(stop))

@@ -19,6 +19,7 @@ from handoff.event_consumer import EventConsumer
 from handoff.events import Dispatcher
 from handoff.hub import Hub
 from handoff.models import Agent
+from handoff.nlu_data import NluData
 from handoff.rasa_client import RasaClient
 from handoff.roles import HANDLES_CHATS, Role
 from handoff.security import secret_matches
@@ -85,6 +86,10 @@ async def get_consumer(services: AppServices) -> EventConsumer:
     return services.consumer
 
 
+async def get_nlu_data(services: AppServices) -> NluData:
+    return services.nlu_data
+
+
 async def get_sign_in_limits(services: AppServices) -> SignInLimiter:
     return services.sign_in_limits
 
@@ -99,6 +104,7 @@ OutboxDep = Annotated[Outbox, Depends(get_outbox)]
 Rasa = Annotated[RasaClient, Depends(get_rasa)]
 SignInLimits = Annotated[SignInLimiter, Depends(get_sign_in_limits)]
 Consumer = Annotated[EventConsumer, Depends(get_consumer)]
+TrainingData = Annotated[NluData, Depends(get_nlu_data)]
 
 
 def signed_in(credentials: Bearer, session: DbSession, settings: AppSettings) -> Agent:
@@ -125,6 +131,13 @@ async def current_agent(agent: SignedIn) -> Agent:
     return agent
 
 
+async def trainer(agent: SignedIn) -> Agent:
+    """An account that edits the bot's NLU data: a trainer, or an admin."""
+    if agent.role not in (Role.TRAINER, Role.ADMIN):
+        raise _forbidden(agent, "only trainers and admins work on the bot's training data")
+    return agent
+
+
 async def admin(agent: SignedIn) -> Agent:
     if agent.role != Role.ADMIN:
         raise _forbidden(agent, "only admins may do this")
@@ -143,4 +156,5 @@ async def bootstrap_token(credentials: Bearer, settings: AppSettings) -> None:
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+Trainer = Annotated[Agent, Depends(trainer)]
 Admin = Annotated[Agent, Depends(admin)]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import sessionmaker
+
 from common.protocol import STATUS_INTENT
+from handoff import inbox
 from handoff.assigner import Assigner
 from handoff.events import Event, Kind, Listener
 from handoff.hub import Hub
+from handoff.models import Handoff
 from handoff.notices import Announcer
 
 
@@ -56,3 +60,16 @@ def customer_status(announcer: Announcer) -> Listener:
             announcer.announce(event.handoff_id)
 
     return announce
+
+
+def inbox_escalations(sessions: sessionmaker) -> Listener:
+    """An escalation for fallback or frustration shows the trainers what led to it."""
+
+    def record(event: Event) -> None:
+        if event.kind is Kind.HANDOFF_CREATED and event.handoff_id is not None:
+            with sessions() as session:
+                if (handoff := session.get(Handoff, event.handoff_id)) is not None:
+                    inbox.record_escalation(session, handoff)
+                    session.commit()
+
+    return record

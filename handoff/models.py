@@ -268,3 +268,32 @@ class ConsumerOffset(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InboxMessage(Base):
+    """A customer message the bot did not understand, or may not have, for the trainers
+    (handoff/inbox.py): why it is here, what the bot made of it, and the trainer's decision."""
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (
+        UniqueConstraint("event_id", name="uq_inbox_messages_event"),
+        Index("ix_inbox_messages_open", "status", "language", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Rasa's event of the message (none for a chat message an agent flagged)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)  # as written; masked whenever it is shown
+    reasons: Mapped[list[str]] = mapped_column(JSON)  # inbox.Reason values
+    intent: Mapped[str | None] = mapped_column(String(200))  # the bot's likeliest intent
+    confidence: Mapped[float | None] = mapped_column(Float)
+    second_intent: Mapped[str | None] = mapped_column(String(200))
+    second_confidence: Mapped[float | None] = mapped_column(Float)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, for grouping
+    created_at: Mapped[float] = mapped_column(Float, default=time.time)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # inbox.Status values
+    decided_intent: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    decided_at: Mapped[float | None] = mapped_column(Float)

@@ -334,3 +334,77 @@ class Check(BaseModel):
 class Readiness(BaseModel):
     ready: bool
     checks: dict[str, Check]
+
+
+class InboxItemOut(BaseModel):
+    """A message of the trainers' inbox; its text is masked (handoff/masking.py)."""
+
+    id: int
+    conversation_id: str
+    language: str
+    text: str
+    reasons: list[str]
+    intent: str | None
+    confidence: float | None
+    second_intent: str | None
+    second_confidence: float | None
+    created_at: float
+    status: str
+    decided_intent: str | None
+
+
+class InboxGroupOut(BaseModel):
+    count: int
+    messages: list[InboxItemOut]
+
+
+class InboxOut(BaseModel):
+    language: str
+    groups: list[InboxGroupOut]
+    intents: list[str]  # what a message may be assigned to (or a new name)
+
+
+class InboxDecision(Strict):
+    """Messages assigned to an intent (an existing one or a new name), marked out of scope, or
+    ignored."""
+
+    ids: list[int] = Field(min_length=1, max_length=500)
+    decision: Literal["intent", "out_of_scope", "ignore"]
+    intent: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _intent_named(self) -> InboxDecision:
+        if self.decision == "intent" and not self.intent:
+            raise ValueError("assigning to an intent needs the intent's name")
+        return self
+
+
+class WrittenOut(BaseModel):
+    language: str
+    intent: str
+    added: list[str]
+    already_there: list[str]
+    held_out: list[str]
+    unusable: list[str]
+    new_intent: bool
+    diff: str
+
+
+class DecisionOut(BaseModel):
+    decided: int
+    written: list[WrittenOut]
+
+
+class ValidationOut(BaseModel):
+    ok: bool
+    output: str
+
+
+class ConversationLine(BaseModel):
+    """One turn of the conversation around an inbox message, masked."""
+
+    sender: Literal["customer", "bot"]
+    text: str
+    timestamp: float | None
+    intent: str | None = None
+    this: bool = False  # the inbox message itself

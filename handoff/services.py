@@ -18,7 +18,9 @@ from handoff.event_consumer import EventConsumer
 from handoff.event_wakeup import EventWakeup
 from handoff.events import Dispatcher, Event, Kind
 from handoff.hub import Hub
+from handoff.inbox import InboxCollector
 from handoff.models import Attachment, Handoff
+from handoff.nlu_data import NluData
 from handoff.notices import Announcer, CustomerNotices
 from handoff.rasa_client import RasaClient
 from handoff.schemas import MessageOut
@@ -44,6 +46,8 @@ class Services:
     consumer: EventConsumer  # customers' messages, from Rasa's event table
     wakeup: EventWakeup | None  # PostgreSQL's notifications of new events
     sign_in_limits: SignInLimiter
+    inbox: InboxCollector  # what the bot did not understand, for the trainers
+    nlu_data: NluData  # the files the trainers' decisions are written to
 
 
 def make_services(settings: Settings) -> Services:
@@ -57,7 +61,8 @@ def make_services(settings: Settings) -> Services:
     assigner = Assigner(sessions, settings, events, notices)
     continuity = Continuity(sessions, rasa, notices)
     for listener in (listeners.live_feed(hub), listeners.assigner_wake(assigner),
-                     listeners.customer_status(announcer), continuity.hear):
+                     listeners.customer_status(announcer), continuity.hear,
+                     listeners.inbox_escalations(sessions)):
         events.listen(listener)
 
     def delivered(message: Outgoing, delivered_at: float) -> None:
@@ -83,4 +88,5 @@ def make_services(settings: Settings) -> Services:
                     Fetcher(sessions, settings, fetched), continuity,
                     EventConsumer(events_engine, sessions, wakeup=wakeup), wakeup,
                     SignInLimiter(settings.sign_in_account_limits,
-                                  settings.sign_in_address_limits, settings.rate_limit_storage))
+                                  settings.sign_in_address_limits, settings.rate_limit_storage),
+                    InboxCollector(events_engine, sessions), NluData(settings.project_dir))

