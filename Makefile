@@ -7,7 +7,7 @@ APP_VENV := .venv
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train run test lint clean browser lock
+.PHONY: setup train report run test lint clean browser lock
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -55,6 +55,10 @@ $(CHROMIUM):
 # Trains only when data/, config.yml, domain.yml or nlu/ changed since the last model.
 train: setup
 	$(APP_VENV)/bin/python -m tools.train
+
+# The model of the current data against the previous one, on the held-out set, as HTML.
+report: train
+	PYTHONPATH=. $(RASA_VENV)/bin/python -m tools.report
 
 run: train
 	$(APP_VENV)/bin/python -m tools.stack

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from common.protocol import LANGUAGES
 from tests.e2e.browser import chromium, chromium_missing
 from tests.e2e.clients import Agent, Customer
 from tests.e2e.platforms import Messenger, Telegram, Twilio
+from tools.model import ROOT
 from tools.stack import Stack, StackConfig
 
 
@@ -68,7 +70,13 @@ def platforms() -> Iterator[Platforms]:
 def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Iterator[Stack]:
     config = StackConfig(var_dir=Path(tmp_path_factory.mktemp("var")), rasa_port=_free_port(),
                          actions_port=_free_port(), handoff_port=_free_port())
-    config.overrides = platforms.environment(config.rasa_url)
+    # the trainers' decisions edit a copy of the bot's data, never the repository's own
+    project = Path(tmp_path_factory.mktemp("project"))
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copytree(ROOT / "tests" / "nlu_holdout", project / "tests" / "nlu_holdout")
+    shutil.copy(ROOT / "domain.yml", project / "domain.yml")
+    config.overrides = platforms.environment(config.rasa_url) | {
+        "HANDOFF_PROJECT_DIR": str(project), "HANDOFF_INBOX_POLL_INTERVAL": "0.2"}
     running = Stack(config)
     running.start()
     try:

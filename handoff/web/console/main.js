@@ -5,6 +5,7 @@ import { addMessage, openHandoff, renderDetail, renderNoChat, showTyping, update
 import { addNote } from "./context.js";
 import { byId, el } from "./dom.js";
 import { applyToDocument, browserLanguage, fmt, loadTexts, t, texts } from "./i18n.js";
+import { renderInbox } from "./inbox.js";
 import { connectLive, disconnectLive } from "./live.js";
 import { openPasswordChange, renderReset } from "./password.js";
 import { refreshQueue, renderQueue, tickWaitingTimes, updateQueue } from "./queue.js";
@@ -22,7 +23,7 @@ function setLanguage(language) {
   state.language = language;
   localStorage.setItem("console-language", language);
   applyToDocument();
-  state.me ? renderMain() : renderLogin();
+  if (!state.me) renderLogin(); else if (state.view === "inbox") renderTrainer(); else renderMain();
 }
 
 function renderLogin() {
@@ -71,9 +72,8 @@ function signOut() {
 
 async function start() {
   state.me = await api("GET", "/agents/me");
-  if (state.me.role === "trainer") {
-    signOut();
-    byId("error").textContent = t().errors.noChats;
+  if (state.me.role === "trainer") {  // trainers work on the bot's data, never on chats
+    renderTrainer();
     return;
   }
   [state.teams, state.colleagues] = await Promise.all([api("GET", "/teams"), api("GET", "/agents")]);
@@ -112,8 +112,25 @@ function onEvent(event) {
   }
 }
 
+// The trainers' page (admins reach it from the console's bar): the inbox of what the bot missed.
+function renderTrainer() {
+  const words = t();
+  state.view = "inbox";
+  const main = el("main", { id: "trainer" });
+  app.replaceChildren(
+    el("header", { class: "topbar" },
+      el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
+      el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
+      state.me.role === "admin" ? el("button", { type: "button", onclick: () => { state.view = "queue"; renderMain(); } }, words.queue) : null,
+      el("button", { type: "button", onclick: openPasswordChange }, words.passwords.change),
+      el("button", { type: "button", onclick: signOut }, words.signOut)),
+    el("p", { id: "error", role: "alert" }), main);
+  renderInbox(main);
+}
+
 function renderMain() {
   const words = t();
+  state.view = "queue";
   const presence = el("select", { id: "presence", onchange: (event) => attempt(async () => {
     state.me = await api("PUT", "/agents/me/presence", { presence: event.target.value });
   }) }, ["online", "away", "offline"].map((p) => el("option", { value: p, selected: p === state.me.presence }, words[p])));
@@ -122,6 +139,7 @@ function renderMain() {
       el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
       el("label", { for: "presence" }, words.presence), presence,
       el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
+      state.me.role === "admin" ? el("button", { type: "button", id: "open-inbox", onclick: renderTrainer }, words.inbox.title) : null,
       el("button", { type: "button", onclick: openPasswordChange }, words.passwords.change),
       el("button", { type: "button", onclick: signOut }, words.signOut)),
     el("p", { id: "error", role: "alert" }),

@@ -4,4 +4,5 @@ export const state = {
   language: localStorage.getItem("console-language"),
   me: null, handoffs: [], detail: null, canned: [], colleagues: [], teams: [],
   socket: null, typingTimer: null, lastTyping: 0, saved: null,
+  view: "queue", inboxLanguage: null, intents: [],
 };
