@@ -47,6 +47,8 @@ AMBIGUOUS_MARGIN = 0.1
 # messages up to 0.90.
 REPHRASE_SIMILARITY = 0.92
 REPHRASE_SECONDS = 120.0
+# the same intent twice, the first at least this sure: not checked for a rephrase
+REPHRASE_CHECK_BELOW = 0.9
 GROUP_SIMILARITY = 0.92
 # conversations whose last message and pause state are remembered for the rules above
 REMEMBERED_CONVERSATIONS = 50_000
@@ -111,6 +113,14 @@ def reasons_for(parse_data: dict[str, Any]) -> list[Reason]:
             seen.confidence - seen.second_confidence < AMBIGUOUS_MARGIN):
         return [Reason.AMBIGUOUS]
     return []
+
+
+def _may_have_missed(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
+    """Worth embedding the two to see whether the later says the earlier again: NLU read them
+    as different intents, or was not sure of the earlier. (A confident answer followed by the
+    same intent was most likely right; skipping those keeps the embedding off most turns.)"""
+    first, second = reading(earlier.get("parse_data") or {}), reading(later.get("parse_data") or {})
+    return first.intent != second.intent or (first.confidence or 0.0) < REPHRASE_CHECK_BELOW
 
 
 def language_of(event: dict[str, Any]) -> str:
@@ -224,7 +234,7 @@ class InboxCollector:
                 earlier = conversation.last
                 if (earlier is not None and earlier.answered
                         and float(event.get("timestamp") or 0) - earlier.timestamp
-                        <= REPHRASE_SECONDS):
+                        <= REPHRASE_SECONDS and _may_have_missed(earlier.event, event)):
                     pairs.append((earlier, item))
                 if item.reasons:
                     found[row.id] = item

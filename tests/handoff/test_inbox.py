@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from handoff.inbox import InboxCollector, Reason, reasons_for
 from handoff.migrate import upgrade
 from handoff.models import InboxMessage
 from handoff.settings import Settings
+from nlu.sentence_embeddings import E5Embedder
 from tests.handoff.support import RasaEvents, escalate, make_agent, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,3 +229,34 @@ def test_an_escalation_after_misses_and_an_agents_flag_reach_the_inbox(
     assert found == {"کارت هدیه‌ام باطل شده": ["before_escalation"],
                      "کارت هدیه کار نمیکنه دیگه": ["before_escalation"],
                      "شماره کارتم [phone] هست": ["flagged"]}
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked for."""
+
+    def __init__(self) -> None:
+        self.inner = E5Embedder(remember=False)
+        self.dimensions = self.inner.dimensions
+        self.texts = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+
+def test_confident_turns_of_one_intent_are_not_embedded(settings: Settings,
+                                                        events: RasaEvents) -> None:
+    upgrade(settings.database_url)
+    embedder = CountingEmbedder()
+    collector = InboxCollector(make_engine(settings.events_url),
+                               make_session_factory(make_engine(settings.database_url)),
+                               embedder)
+    said(events, "c1", "where is my order 58231", parse("check_order_status", 0.97))
+    answered(events, "c1")
+    said(events, "c1", "where is my order 40017 too", parse("check_order_status", 0.96))
+    collector.poll_once()
+    assert embedder.texts == 0
+    answered(events, "c1")
+    said(events, "c1", "I meant the refund for it", parse("faq_refund_time", 0.95))
+    collector.poll_once()
+    assert embedder.texts == 2
