@@ -31,6 +31,12 @@ INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 MAX_CHARACTERS = 500
 VALIDATE_SECONDS = 300
+# Rasa's environment: the edited project's own, else the one beside this service
+REPO = Path(__file__).resolve().parent.parent
+_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+# what Rasa's start-up prints that says nothing about the data: TensorFlow's log, deprecation
+# warnings of its libraries, and the source lines Python echoes under a warning
+_NOISE = re.compile(r"tensorflow|Deprecat|declare_namespace|^\s{2}|^To enable|rebuild TensorFlow")
 
 
 class InvalidIntent(ValueError):
@@ -171,15 +177,17 @@ class NluData:
 
     def validate(self) -> Validation:
         """`rasa data validate` on the project, with Rasa's own environment."""
-        rasa = self.project_dir / ".venv-rasa" / "bin" / "rasa"
-        if not rasa.exists():
-            return Validation(False, f"Rasa is not installed at {rasa} (make setup)")
+        rasa = next((place / ".venv-rasa" / "bin" / "rasa" for place in (self.project_dir, REPO)
+                     if (place / ".venv-rasa" / "bin" / "rasa").exists()), None)
+        if rasa is None:
+            return Validation(False, "Rasa's environment (.venv-rasa) is not installed: make setup")
         try:
             done = subprocess.run([str(rasa), "data", "validate"], cwd=self.project_dir,
                                   capture_output=True, text=True, timeout=VALIDATE_SECONDS,
                                   env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"})
         except subprocess.TimeoutExpired:
             return Validation(False, f"rasa data validate took over {VALIDATE_SECONDS} s")
-        output = "\n".join(line for line in (done.stdout + done.stderr).splitlines()
-                           if "UserWarning" in line or "rror" in line or "alidat" in line)
+        plain = _COLOURS.sub("", done.stdout + done.stderr)
+        output = "\n".join(line for line in plain.splitlines()
+                           if line.strip() and not _NOISE.search(line))
         return Validation(done.returncode == 0, output[-4000:])

@@ -74,7 +74,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Ite
     project = Path(tmp_path_factory.mktemp("project"))
     shutil.copytree(ROOT / "data", project / "data")
     shutil.copytree(ROOT / "tests" / "nlu_holdout", project / "tests" / "nlu_holdout")
-    shutil.copy(ROOT / "domain.yml", project / "domain.yml")
+    for name in ("domain.yml", "config.yml"):
+        shutil.copy(ROOT / name, project / name)
     config.overrides = platforms.environment(config.rasa_url) | {
         "HANDOFF_PROJECT_DIR": str(project), "HANDOFF_INBOX_POLL_INTERVAL": "0.2"}
     running = Stack(config)

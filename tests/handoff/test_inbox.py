@@ -121,7 +121,8 @@ def project(tmp_path: Path) -> Path:
     """A copy of the files the trainers edit."""
     shutil.copytree(ROOT / "data", tmp_path / "project" / "data")
     shutil.copytree(ROOT / "tests" / "nlu_holdout", tmp_path / "project" / "tests" / "nlu_holdout")
-    shutil.copy(ROOT / "domain.yml", tmp_path / "project" / "domain.yml")
+    for name in ("domain.yml", "config.yml"):
+        shutil.copy(ROOT / name, tmp_path / "project" / name)
     return tmp_path / "project"
 
 

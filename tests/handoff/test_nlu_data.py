@@ -36,6 +36,7 @@ def data(tmp_path: Path) -> NluData:
     (tmp_path / "data" / "nlu" / "fa.yml").write_text(FA)
     shutil.copy(ROOT / "data" / "nlu" / "ar.yml", tmp_path / "data" / "nlu" / "ar.yml")
     shutil.copy(ROOT / "domain.yml", tmp_path / "domain.yml")
+    shutil.copy(ROOT / "config.yml", tmp_path / "config.yml")
     (tmp_path / "tests" / "nlu_holdout" / "2026-12").mkdir(parents=True)
     (tmp_path / "tests" / "nlu_holdout" / "2026-12" / "fa.yml").write_text(HELD_OUT)
     return NluData(tmp_path)
@@ -98,3 +99,11 @@ def test_text_rasa_would_misread_is_left_out(data: NluData) -> None:
     written = data.add("fa", "greet", ["[سلام](greeting)", "   ", "س" * 501])
     assert written.unusable == ["[سلام](greeting)", "   ", "س" * 501]
     assert data.path("fa").read_text() == FA
+
+
+def test_validation_is_rasas_own_and_reports_a_broken_file(data: NluData) -> None:
+    data.path("fa").write_text(FA + "- intent greet_without_colon\n  examples: [\n")
+    result = data.validate()
+    assert not result.ok
+    assert "fa.yml" in result.output
+    assert "\x1b[" not in result.output
