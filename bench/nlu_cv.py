@@ -14,7 +14,6 @@ for each threshold. Usage: `.venv/bin/python -m bench.nlu_cv [--config config.ym
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 import time
 from collections import defaultdict
@@ -33,11 +32,10 @@ from bench.fallback import (
 from bench.rasa_cli import rasa
 from bench.scores import accuracy, bootstrap, macro_f1, spread
 from common.protocol import LANGUAGES
-from common.text import normalize
+from common.text import normalize, plain
 from tools.model import ROOT
 
 NLU_DIR = ROOT / "data" / "nlu"
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def examples(path: Path) -> dict[str, list[str]]:
@@ -54,10 +52,6 @@ def nlu_yaml(data: dict[str, list[str]]) -> str:
     blocks = [{"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)}
               for intent, texts in data.items() if texts]
     return yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False)
-
-
-def plain(text: str) -> str:
-    return ANNOTATION.sub(r"\1", text)
 
 
 def main() -> None:

@@ -11,18 +11,23 @@ Pairs = Sequence[tuple[str, str]]
 RESAMPLES = 1000
 
 
-def macro_f1(pairs: Pairs) -> float:
-    """Macro-F1 over the true intents."""
-    labels = {truth for truth, _ in pairs}
-    scores = []
-    for label in labels:
+def f1_per_intent(pairs: Pairs) -> dict[str, float]:
+    """F1 of each true intent."""
+    scores = {}
+    for label in sorted({truth for truth, _ in pairs}):
         hits = sum(t == p == label for t, p in pairs)
         predicted = sum(p == label for _, p in pairs)
         actual = sum(t == label for t, _ in pairs)
         precision = hits / predicted if predicted else 0.0
         recall = hits / actual
-        scores.append(2 * precision * recall / (precision + recall) if hits else 0.0)
-    return sum(scores) / len(scores)
+        scores[label] = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return scores
+
+
+def macro_f1(pairs: Pairs) -> float:
+    """Macro-F1 over the true intents."""
+    scores = f1_per_intent(pairs)
+    return sum(scores.values()) / len(scores)
 
 
 def accuracy(pairs: Pairs) -> float:

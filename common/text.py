@@ -37,6 +37,15 @@ def normalize(text: str) -> str:
     return text.translate(_TABLE)
 
 
+# Rasa's entity annotation in a training example: "[text](entity)" or "[text]{...}"
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def plain(example: str) -> str:
+    """A training example as a customer would type it: its entity annotations unwrapped."""
+    return ANNOTATION.sub(r"\1", example)
+
+
 _PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}؟،؛!?.…]+")
 
 

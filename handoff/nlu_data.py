@@ -24,11 +24,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from common.protocol import LANGUAGES
-from common.text import comparable
+from common.text import ANNOTATION, comparable, plain
 
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-# Rasa's entity annotation, "[text](entity)" or "[text]{...}": customers' brackets are not one
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 MAX_CHARACTERS = 500
 VALIDATE_SECONDS = 300
 # Rasa's environment: the edited project's own, else the one beside this service
@@ -82,10 +80,6 @@ def _examples(block: Any) -> list[str]:
             if line.strip().startswith("- ")]
 
 
-def _plain(example: str) -> str:
-    return ANNOTATION.sub(r"\1", example)
-
-
 def one_line(text: str) -> str:
     """A message as an example: one line, single spaces."""
     return " ".join(text.split())
@@ -115,7 +109,7 @@ class NluData:
         for path in paths:
             for block in _yaml().load(path.read_text()).get("nlu") or []:
                 if "intent" in block:
-                    found |= {comparable(_plain(example)) for example in _examples(block)}
+                    found |= {comparable(plain(example)) for example in _examples(block)}
         return found
 
     def add(self, language: str, intent: str, messages: list[str]) -> Written:

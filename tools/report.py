@@ -24,9 +24,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.nlu_cv import examples, plain
-from bench.scores import Pairs, bootstrap, macro_f1
+from bench.nlu_cv import examples
+from bench.scores import Pairs, bootstrap, f1_per_intent, macro_f1
 from common.protocol import LANGUAGES
+from common.text import plain
 from tools.model import MODELS, ROOT, model_path
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout" / "2026-12"
@@ -69,16 +70,6 @@ def predict(model: Path, messages: list[tuple[str, str, str]]) -> list[Predictio
 def pairs(predictions: list[Prediction], language: str | None = None) -> Pairs:
     return [(p.truth, p.predicted) for p in predictions
             if language is None or p.language == language]
-
-
-def per_intent_f1(found: Pairs) -> dict[str, float]:
-    scores = {}
-    for label in sorted({truth for truth, _ in found}):
-        hits = sum(t == p == label for t, p in found)
-        predicted = sum(p == label for _, p in found)
-        actual = sum(t == label for t, _ in found)
-        scores[label] = 2 * hits / (predicted + actual) if hits else 0.0
-    return scores
 
 
 def _png(figure: object) -> str:
@@ -152,7 +143,7 @@ def render(candidate: Path, baseline: Path, new: list[Prediction],
                      f"[{low:.3f}, {high:.3f}]</td><td>{after - before:+.3f}</td></tr>")
     worse = []
     for language in LANGUAGES:
-        before, after = per_intent_f1(pairs(old, language)), per_intent_f1(pairs(new, language))
+        before, after = f1_per_intent(pairs(old, language)), f1_per_intent(pairs(new, language))
         worse += [(language, intent, before[intent], after[intent]) for intent in after
                   if after[intent] < before.get(intent, 0.0)]
     worse_rows = "".join(f"<tr><td>{lang}</td><td>{html.escape(intent)}</td><td>{b:.2f}</td>"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tools.report import Prediction, held_out, per_intent_f1, render
+from bench.scores import f1_per_intent
+from tools.report import Prediction, held_out, render
 
 
 def predictions(wrong: set[tuple[str, str]]) -> list[Prediction]:
@@ -19,7 +20,7 @@ def predictions(wrong: set[tuple[str, str]]) -> list[Prediction]:
 
 
 def test_intents_scores_are_f1() -> None:
-    scores = per_intent_f1([("greet", "greet"), ("greet", "affirm"), ("affirm", "affirm")])
+    scores = f1_per_intent([("greet", "greet"), ("greet", "affirm"), ("affirm", "affirm")])
     assert scores == {"affirm": 2 * 1 / (2 + 1), "greet": 2 * 1 / (1 + 2)}
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.nlu_cv import examples, plain
+from bench.nlu_cv import examples
 from common.protocol import LANGUAGES
 from common.text import comparable as same_form
+from common.text import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDOUT = ROOT / "tests" / "nlu_holdout"
