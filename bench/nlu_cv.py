@@ -54,6 +54,24 @@ def nlu_yaml(data: dict[str, list[str]]) -> str:
     return yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False)
 
 
+def write_fold(data: dict[str, dict[str, list[str]]], folds: int, fold: int, nlu_dir: Path,
+               train: Path) -> list[tuple[str, str, str]]:
+    """Write fold `fold`'s training data (the other folds, and the files in no one language,
+    such as regexes) into `train`; return its test messages as (language, intent, text)."""
+    train.mkdir(parents=True)
+    held = []
+    for language, intents in data.items():
+        kept = {}
+        for intent, texts in intents.items():
+            kept[intent] = [t for i, t in enumerate(texts) if i % folds != fold]
+            held += [(language, intent, text) for text in texts[fold::folds]]
+        (train / f"{language}.yml").write_text(nlu_yaml(kept))
+    for shared in nlu_dir.glob("*.yml"):
+        if shared.stem not in LANGUAGES:
+            (train / shared.name).write_text(shared.read_text())
+    return held
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="config.yml")
@@ -70,21 +88,12 @@ def main() -> None:
         threshold = write_without_fallback(Path(args.config), raw)
         for fold in range(args.folds):
             train, test = work / f"train{fold}", work / f"test{fold}.yml"
-            train.mkdir()
             language_of, held = {}, defaultdict(list)
-            for language, intents in data.items():
-                kept = {}
-                for intent, texts in intents.items():
-                    kept[intent] = [t for i, t in enumerate(texts) if i % args.folds != fold]
-                    for text in texts[fold::args.folds]:
-                        held[intent].append(text)
-                        # Rasa reports the text as the pipeline left it (nlu/text_normalizer.py)
-                        language_of[plain(text)] = language_of[normalize(plain(text))] = language
-                (train / f"{language}.yml").write_text(nlu_yaml(kept))
+            for language, intent, text in write_fold(data, args.folds, fold, NLU_DIR, train):
+                held[intent].append(text)
+                # Rasa reports the text as the pipeline left it (nlu/text_normalizer.py)
+                language_of[plain(text)] = language_of[normalize(plain(text))] = language
             test.write_text(nlu_yaml(held))
-            for shared in NLU_DIR.glob("*.yml"):  # regexes and the like, in no one language
-                if shared.stem not in LANGUAGES:
-                    (train / shared.name).write_text(shared.read_text())
             rasa("train", "nlu", "--config", str(raw), "--nlu", str(train), "--out",
                  str(work), "--fixed-model-name", f"fold{fold}", cache=work / "cache")
             out = work / f"report{fold}"

@@ -20,6 +20,7 @@ from handoff.api import (
     live,
     pages,
     teams,
+    training,
     widget,
 )
 from handoff.event_consumer import Batch
@@ -32,7 +33,7 @@ from handoff.services import Services, make_services
 from handoff.settings import Settings
 
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (health, auth, agents, teams, bot, handoffs, console, inbox, live, widget)
+ROUTES = (health, auth, agents, teams, bot, handoffs, console, inbox, training, live, widget)
 
 
 def moved_event(services: Services, answered: Answered) -> Event:
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
         stop.set()
         services.assigner.wake.set()
         await asyncio.gather(*tasks)
+        await services.training.aclose()
         await services.rasa.aclose()
         await services.attachments.aclose()
         services.engine.dispose()

@@ -26,6 +26,7 @@ from handoff.security import secret_matches
 from handoff.services import Services
 from handoff.settings import Settings
 from handoff.sign_in_limits import SignInLimiter
+from handoff.training import ModelTraining
 
 # A row id in a path: what the databases' INTEGER holds (PostgreSQL's is 32 bits), so a larger
 # number is a 422, not an overflow inside the driver.
@@ -90,6 +91,10 @@ async def get_nlu_data(services: AppServices) -> NluData:
     return services.nlu_data
 
 
+async def get_training(services: AppServices) -> ModelTraining:
+    return services.training
+
+
 async def get_sign_in_limits(services: AppServices) -> SignInLimiter:
     return services.sign_in_limits
 
@@ -105,6 +110,7 @@ Rasa = Annotated[RasaClient, Depends(get_rasa)]
 SignInLimits = Annotated[SignInLimiter, Depends(get_sign_in_limits)]
 Consumer = Annotated[EventConsumer, Depends(get_consumer)]
 TrainingData = Annotated[NluData, Depends(get_nlu_data)]
+Training = Annotated[ModelTraining, Depends(get_training)]
 
 
 def signed_in(credentials: Bearer, session: DbSession, settings: AppSettings) -> Agent:

@@ -180,7 +180,7 @@ class InboxCollector:
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embedder is None:  # loaded on first use: 90 MB the service may never need
-            self._embedder = E5Embedder(remember=False)
+            self._embedder = E5Embedder()
         return self._embedder.embed(texts)
 
     def _conversation(self, sender: str) -> _Conversation:

@@ -88,6 +88,20 @@ class RasaClient:
                             {"event": "slot", "name": name, "value": value},
                             params={"include_events": "NONE"})
 
+    async def status(self) -> dict[str, Any]:
+        """Which model Rasa runs (`model_file`: its file name)."""
+        return await self._request("GET", "/status")
+
+    async def load_model(self, path: str) -> None:
+        """Replace the running model without a restart (Rasa's `PUT /model`), waiting while
+        Rasa loads it; the domain may have changed with it."""
+        try:
+            response = await self._http.put("/model", json={"model_file": path}, timeout=300)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"PUT /model: {error}") from error
+        self._domain = None
+
     async def reachable(self) -> bool:
         """Whether Rasa's server answers at all (its root says hello), within two seconds."""
         try:

@@ -408,3 +408,23 @@ class ConversationLine(BaseModel):
     timestamp: float | None
     intent: str | None = None
     this: bool = False  # the inbox message itself
+
+
+class TrainingRunOut(BaseModel):
+    """A training run from the trainers' page: where it is, and once reported, its figures
+    (`summary`: macro-F1 per language of both models, held-out and cross-validation, and the
+    intents that got worse)."""
+
+    id: int
+    status: str
+    phase: str
+    detail: str | None
+    percent: int | None
+    started_by: int
+    started_at: float
+    finished_at: float | None
+    candidate: str | None
+    baseline: str | None
+    summary: dict[str, Any] | None
+    error: str | None
+    decided_by: int | None

@@ -26,6 +26,7 @@ from handoff.rasa_client import RasaClient
 from handoff.schemas import MessageOut
 from handoff.settings import Settings
 from handoff.sign_in_limits import SignInLimiter
+from handoff.training import ModelTraining
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Services:
     sign_in_limits: SignInLimiter
     inbox: InboxCollector  # what the bot did not understand, for the trainers
     nlu_data: NluData  # the files the trainers' decisions are written to
+    training: ModelTraining  # new models trained, reported and promoted from the page
 
 
 def make_services(settings: Settings) -> Services:
@@ -89,4 +91,6 @@ def make_services(settings: Settings) -> Services:
                     EventConsumer(events_engine, sessions, wakeup=wakeup), wakeup,
                     SignInLimiter(settings.sign_in_account_limits,
                                   settings.sign_in_address_limits, settings.rate_limit_storage),
-                    InboxCollector(events_engine, sessions), NluData(settings.project_dir))
+                    InboxCollector(events_engine, sessions), NluData(settings.project_dir),
+                    ModelTraining(settings.project_dir, settings.rasa_python,
+                                  settings.report_folds, rasa))

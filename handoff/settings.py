@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # out); by default the one this service runs from.
     project_dir: Path = Field(Path(__file__).resolve().parent.parent,
                               alias="HANDOFF_PROJECT_DIR")
+    # Rasa's environment, in which the trainers' page trains and reports (handoff/training.py),
+    # and the folds of the report's cross-validation (0: none).
+    rasa_python: Path = Field(Path(__file__).resolve().parent.parent / ".venv-rasa" / "bin"
+                              / "python", alias="HANDOFF_RASA_PYTHON")
+    report_folds: int = Field(5, alias="HANDOFF_REPORT_FOLDS", ge=0, le=20)
     host: str = Field("127.0.0.1", alias="HANDOFF_HOST")
     port: int = Field(8000, alias="HANDOFF_PORT", gt=0, lt=65536)
     canned_responses: Path = Field(DEFAULT_CANNED, alias="HANDOFF_CANNED_RESPONSES")

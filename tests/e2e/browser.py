@@ -51,8 +51,12 @@ def open_page(browser: Browser, url: str, locale: str, width: int = 1000,
     return page
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str, part: str | None = None) -> Path:
+    """The page as it shows, or only the element `part` (a CSS selector), whole."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    if part is None:
+        page.screenshot(path=str(path))
+    else:
+        page.locator(part).screenshot(path=str(path))
     return path

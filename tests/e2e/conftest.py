@@ -77,7 +77,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Ite
     for name in ("domain.yml", "config.yml"):
         shutil.copy(ROOT / name, project / name)
     config.overrides = platforms.environment(config.rasa_url) | {
-        "HANDOFF_PROJECT_DIR": str(project), "HANDOFF_INBOX_POLL_INTERVAL": "0.2"}
+        "HANDOFF_PROJECT_DIR": str(project), "HANDOFF_INBOX_POLL_INTERVAL": "0.2",
+        "HANDOFF_REPORT_FOLDS": "2"}
     running = Stack(config)
     running.start()
     try:

@@ -1,6 +1,8 @@
-"""The trainers' inbox in headless Chromium, against the real Rasa server, action server and
+"""The trainers' workbench in headless Chromium, against the real Rasa server, action server and
 handoff service: Persian messages the bot did not understand reach the trainer grouped and
-masked, and the trainer's decision (out of scope) becomes examples in the NLU file, in place."""
+masked; the trainer's decisions become examples in the NLU file, in place; the trainer trains
+from the page, watches the progress, reads the report, promotes the model, and the live bot
+understands what it missed before."""
 
 from __future__ import annotations
 
@@ -19,6 +21,17 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "a trainer's long password"
 # nothing the bot was taught: the unknown-words guard sends both to the fallback
 MISSES = ("زرتیپ فلنگوی ۵۸۲۳۱ گورمپ", "زرتیپ فلنگوی ۴۰۰۱۷ گورمپ")
+# "my parcel is stuck at customs": the data has no customs, so the bot falls back
+STUCK = "مرسوله‌ام تو گمرک گیر کرده"
+TRAINING_MINUTES = 15  # training, the held-out set, and two-fold cross-validation of both
+
+
+def understood(stack: Any, customer: RestCustomer) -> str:
+    """The intent the live bot read in the customer's last message."""
+    tracker = requests.get(f"{stack.config.rasa_url}/conversations/{customer.session_id}/tracker",
+                           params={"token": stack.config.environment()["RASA_AUTH_TOKEN"]},
+                           timeout=10).json()
+    return tracker["latest_message"]["intent"]["name"]
 
 
 def make_trainer(stack: Any) -> tuple[str, dict[str, str]]:
@@ -38,6 +51,9 @@ def test_a_persian_miss_reaches_the_trainer_masked_and_becomes_an_example(
     headers = stack.config.rest_headers()
     for text in MISSES:
         RestCustomer(stack.config.rasa_url, headers).say(text)
+    customs = RestCustomer(stack.config.rasa_url, headers)
+    customs.say(STUCK)
+    assert understood(stack, customs) == "nlu_fallback"
     email, trainer = make_trainer(stack)
     inbox = f"{stack.config.handoff_url}/api/v1/inbox"
 
@@ -68,9 +84,35 @@ def test_a_persian_miss_reaches_the_trainer_masked_and_becomes_an_example(
         expect(page.locator("#written")).to_contain_text("۲ نمونه به out_of_scope افزوده شد.")
         expect(page.locator("#written .diff")).to_contain_text("+    - " + MISSES[0])
         expect(page.locator("article.group", has_text="زرتیپ")).to_have_count(0)
+
+        stuck = page.locator("article.group", has_text="گمرک")
+        stuck.get_by_label("هدف (یکی از موجودها یا نامی تازه)").fill("check_order_status")
+        stuck.get_by_role("button", name="افزودن به این هدف").click()
+        expect(page.locator("#written")).to_contain_text("۱ نمونه به check_order_status افزوده شد.")
+
+        page.get_by_role("button", name="آموزش مدل تازه").click()
+        expect(page.locator("#training-phase")).to_be_visible()
+        expect(page.locator("#training progress")).to_be_visible()
+        ready = "مدل تازه آماده است"
+        expect(page.locator("#training-status")).to_contain_text(
+            ready, timeout=TRAINING_MINUTES * 60_000)
+        scores = page.locator("#training-scores")
+        expect(scores).to_contain_text("فارسی")
+        expect(scores.locator("th")).to_have_count(3)  # language, held-out, cross-validation
+        report = page.frame_locator("#report")
+        expect(report.locator("h1")).to_have_text("NLU report")
+        expect(report.locator("img")).to_have_count(4)
+        expect(report.locator("#cross-validation")).to_contain_text("fa")
+        screenshot(page, "trainer-report-fa", "#training")
+        page.get_by_role("button", name="جایگزینی: ربات از همین حالا از آن استفاده کند").click()
+        expect(page.locator("#training-status")).to_contain_text("جایگزین شد", timeout=180_000)
         assert page.script_errors == []  # type: ignore[attr-defined]
     finally:
         page.close()
+
+    again = RestCustomer(stack.config.rasa_url, headers)
+    again.say(STUCK)
+    assert understood(stack, again) == "check_order_status"
 
     persian = (Path(stack.config.overrides["HANDOFF_PROJECT_DIR"]) / "data" / "nlu"
                / "fa.yml").read_text()

@@ -236,7 +236,7 @@ class CountingEmbedder:
     """The real embedder, counting the texts it is asked for."""
 
     def __init__(self) -> None:
-        self.inner = E5Embedder(remember=False)
+        self.inner = E5Embedder()
         self.dimensions = self.inner.dimensions
         self.texts = 0
 

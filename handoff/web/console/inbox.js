@@ -4,6 +4,7 @@ import { api, attempt } from "./api.js";
 import { byId, el } from "./dom.js";
 import { LANGUAGES, fmt, t, texts } from "./i18n.js";
 import { state } from "./state.js";
+import { trainingPanel } from "./training.js";
 
 
 export async function renderInbox(root) {
@@ -19,7 +20,7 @@ export async function renderInbox(root) {
     el("div", { class: "inbox-tools" },
       el("button", { type: "button", id: "validate", onclick: validate }, words.validate),
       el("pre", { id: "validation", dir: "ltr", hidden: true })),
-    el("div", { id: "written", hidden: true }), list);
+    el("div", { id: "written", hidden: true }), list, trainingPanel());
   await attempt(async () => {
     const inbox = await api("GET", "/inbox?language=" + state.inboxLanguage);
     state.intents = inbox.intents;
