@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handoff.app import create_app
+from handoff.rasa_client import RasaClient
 from handoff.settings import Settings
-from handoff.training import Phase, RunStatus, TrainingRun
+from handoff.training import ModelTraining, NoDecision, Phase, RunStatus, TrainingRun
 from tests.handoff.support import make_agent
 from tools.cross_validation import print_progress
 
@@ -78,3 +79,20 @@ def test_a_run_that_fails_says_why_and_another_may_start(settings: Settings,
         assert (empty / "var" / "logs" / "training-1.log").exists()
         again = client.post("/api/v1/training", headers=trainer)
         assert again.status_code == 202 and again.json()["id"] == 2
+
+
+def test_discarding_deletes_the_new_model_and_keeps_the_data(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    (models / "new.data" / "nlu").mkdir(parents=True)
+    (models / "new.tar.gz").write_bytes(b"a model")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "fa.yml").write_text("kept")
+    training = ModelTraining(tmp_path, RASA_PYTHON, 0, RasaClient("http://127.0.0.1:9", "x"))
+    training.run = TrainingRun(1, 1, time.time(), tmp_path / "training-1.log",
+                               status=RunStatus.READY, candidate=models / "new.tar.gz")
+    run = training.discard(7)
+    assert (run.status, run.decided_by) == (RunStatus.DISCARDED, 7)
+    assert not (models / "new.tar.gz").exists() and not (models / "new.data").exists()
+    assert (tmp_path / "data" / "fa.yml").read_text() == "kept"
+    with pytest.raises(NoDecision):
+        training.discard(7)
