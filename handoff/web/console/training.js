@@ -2,7 +2,7 @@
 // progress live, its report against the running model, and the trainer's promote or discard.
 import { ApiError, api, attempt } from "./api.js";
 import { byId, el } from "./dom.js";
-import { fmt, t, texts } from "./i18n.js";
+import { RTL, fmt, t, texts } from "./i18n.js";
 import { state } from "./state.js";
 
 const POLL_MS = 1000;
@@ -66,13 +66,14 @@ function progress(run) {
 function scores(summary) {
   const words = t().training;
   const number = new Intl.NumberFormat(state.language, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+  const arrow = RTL.has(state.language) ? " ← " : " → ";  // from the running model to the new
   const sets = [["held_out", summary.held_out], ["cross_validation", summary.cross_validation]].filter(([, s]) => s);
   return el("table", { id: "training-scores" },
     el("tr", {}, el("th", {}, words.language), sets.map(([name]) => el("th", {}, words.sets[name]))),
     Object.keys(summary.held_out).map((language) => el("tr", {},
       el("td", { lang: language }, texts[language] ? texts[language].name : language),
-      sets.map(([, set]) => el("td", { dir: "ltr" },
-        number.format(set[language].current) + " → " + number.format(set[language].candidate))))));
+      sets.map(([, set]) => el("td", {},
+        number.format(set[language].current) + arrow + number.format(set[language].candidate))))));
 }
 
 async function start(panel) {
