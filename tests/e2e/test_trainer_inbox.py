@@ -106,6 +106,8 @@ def test_a_persian_miss_reaches_the_trainer_masked_and_becomes_an_example(
         screenshot(page, "trainer-report-fa", "#training")
         page.get_by_role("button", name="جایگزینی: ربات از همین حالا از آن استفاده کند").click()
         expect(page.locator("#training-status")).to_contain_text("جایگزین شد", timeout=180_000)
+        expect(report.locator("h1")).to_have_text("NLU report")  # the report stays in place
+        assert "null" not in page.locator("#training").inner_text()
         assert page.script_errors == []  # type: ignore[attr-defined]
     finally:
         page.close()

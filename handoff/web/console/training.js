@@ -7,44 +7,45 @@ import { state } from "./state.js";
 
 const POLL_MS = 1000;
 
+// The panel's upper part is drawn anew as the run moves on; the report's frame sits below it
+// and is left alone (moving a frame reloads it).
 export function trainingPanel() {
-  const panel = el("section", { id: "training", "aria-labelledby": "training-title" });
-  refresh(panel);
+  const status = el("div", { class: "run" });
+  const slot = el("div", { class: "report-slot" });
+  const panel = el("section", { id: "training", "aria-labelledby": "training-title" }, status, slot);
+  refresh(panel, status, slot);
   return panel;
 }
 
-async function refresh(panel) {
-  if (!panel.isConnected && panel.dataset.drawn) return;  // the trainer left the page
+async function refresh(panel, status, slot) {
+  if (!panel.isConnected && status.dataset.drawn) return;  // the trainer left the page
   let run = null;
   try {
     run = await api("GET", "/training");
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) return attempt(() => { throw error; });
   }
-  const shownReport = panel.dataset.report;
-  draw(panel, run);
-  if (run && run.status === "running") setTimeout(() => refresh(panel), POLL_MS);
-  if (run && ["ready", "promoted", "discarded"].includes(run.status) && run.summary) {
-    if (shownReport === String(run.id)) keepReport(panel, run); else await showReport(panel, run);
-  }
+  draw(status, run, () => start(panel, status, slot), (decision) => decide(panel, status, slot, decision));
+  if (run && run.status === "running") setTimeout(() => refresh(panel, status, slot), POLL_MS);
+  const reported = run && ["ready", "promoted", "discarded"].includes(run.status) && run.summary;
+  if (!reported) slot.replaceChildren();
+  else if (slot.dataset.run !== String(run.id)) await showReport(slot, run);
 }
 
-function draw(panel, run) {
+function draw(status, run, onTrain, onDecide) {
   const words = t().training;
   const busy = run && ["running", "ready"].includes(run.status);
-  const old = panel.querySelector("iframe");
-  panel.replaceChildren(
+  status.replaceChildren(...[
     el("h2", { id: "training-title" }, words.title),
     el("p", { class: "hint" }, words.hint),
-    el("button", { type: "button", id: "train", class: "primary", disabled: busy,
-      onclick: () => start(panel) }, words.train),
+    el("button", { type: "button", id: "train", class: "primary", disabled: busy, onclick: onTrain }, words.train),
     run ? progress(run) : null,
     run && run.summary ? scores(run.summary) : null,
     run && run.status === "ready" ? el("div", { class: "decide" },
-      el("button", { type: "button", id: "promote", class: "primary", onclick: () => decide(panel, "promote") }, words.promote),
-      el("button", { type: "button", id: "discard", onclick: () => decide(panel, "discard") }, words.discard)) : null,
-    old && run && panel.dataset.report === String(run.id) ? old : null);
-  panel.dataset.drawn = "1";
+      el("button", { type: "button", id: "promote", class: "primary", onclick: () => onDecide("promote") }, words.promote),
+      el("button", { type: "button", id: "discard", onclick: () => onDecide("discard") }, words.discard)) : null,
+  ].filter(Boolean));
+  status.dataset.drawn = "1";
 }
 
 function progress(run) {
@@ -76,33 +77,28 @@ function scores(summary) {
         number.format(set[language].current) + arrow + number.format(set[language].candidate))))));
 }
 
-async function start(panel) {
+async function start(panel, status, slot) {
   await attempt(async () => {
     await api("POST", "/training");
-    delete panel.dataset.report;
-    await refresh(panel);
+    await refresh(panel, status, slot);
   });
 }
 
-async function decide(panel, decision) {
+async function decide(panel, status, slot, decision) {
   const button = byId(decision);
   if (button) { button.disabled = true; button.textContent = t().training[decision === "promote" ? "promoting" : "discarding"]; }
   await attempt(async () => {
     await api("POST", "/training/" + decision);
   });
-  await refresh(panel);
+  await refresh(panel, status, slot);
 }
 
 // The report is a page of its own (inline charts, no scripts): shown in a sandboxed frame.
-async function showReport(panel, run) {
+async function showReport(slot, run) {
+  slot.dataset.run = String(run.id);
   const response = await fetch("/api/v1/training/report", { headers: { Authorization: "Bearer " + state.token } });
-  if (!response.ok) return;
+  if (!response.ok) { delete slot.dataset.run; return; }
   const frame = el("iframe", { id: "report", title: t().training.report, sandbox: "", lang: "en", dir: "ltr" });
   frame.srcdoc = await response.text();
-  panel.append(frame);
-  panel.dataset.report = String(run.id);
-}
-
-function keepReport(panel, run) {
-  if (!panel.querySelector("iframe")) { delete panel.dataset.report; showReport(panel, run); }
+  slot.replaceChildren(frame);
 }
