@@ -32,7 +32,7 @@ _EMBEDDING = re.compile(r"embedding sentences: \d+/\d+ \((\d+) %")
 _COMPONENT = re.compile(r"training component '([^']+)'")
 _HELD_OUT = re.compile(r"held-out: parsing")
 _FOLD = re.compile(r"cross-validation of the (current|candidate) data: fold \d+/\d+ \((\d+) %\)")
-_MODEL = re.compile(r"(?:model up to date|trained in \d+ s): (\S+\.tar\.gz)$")
+_MODEL = re.compile(r"(?:model up to date|trained in \d+ s): (.+\.tar\.gz)$")
 
 
 class RunStatus(StrEnum):

@@ -31,8 +31,8 @@ def test_the_commands_progress_becomes_phases_and_percentages() -> None:
     run.heard("training component 'StackedLogisticRegressionClassifier'")
     assert (run.phase, run.detail, run.percent) == (
         Phase.TRAINING, "StackedLogisticRegressionClassifier", None)
-    run.heard("trained in 110 s: /srv/bot/models/21e7c7404ba5bd54.tar.gz")
-    assert run.candidate == Path("/srv/bot/models/21e7c7404ba5bd54.tar.gz")
+    run.heard("trained in 110 s: /srv/our bot/models/21e7c7404ba5bd54.tar.gz")
+    assert run.candidate == Path("/srv/our bot/models/21e7c7404ba5bd54.tar.gz")
     run.heard("held-out: parsing 544 messages with the candidate 21e7c7404ba5bd54.tar.gz")
     assert run.phase == Phase.HELD_OUT
     shown = io.StringIO()
