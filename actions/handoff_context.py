@@ -27,8 +27,10 @@ MAX_TRANSCRIPT = 200
 MAX_INTENTS = 10
 CONTACT_SLOTS = ("name", "email", "phone")
 ORDER_SLOTS = ("order_number",)
-# Rasa's own bookkeeping, not something the customer told the bot.
-RASA_SLOTS = frozenset({"session_started_metadata"})
+# Bookkeeping, not something the customer told the bot: Rasa's (the session's metadata, the
+# slot a form is asking for) and the bot's own (the reference it gave, why it offered a person).
+BOOKKEEPING_SLOTS = frozenset({"session_started_metadata", "requested_slot", "handoff_reference",
+                        "handoff_offer"})
 
 
 def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -130,7 +132,7 @@ def attachments(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def build_context(tracker: Tracker, reason: str) -> dict[str, Any]:
     """Return the handoff context for the conversation in `tracker`."""
     slots = {key: value for key, value in tracker.slots.items()
-             if value is not None and key not in RASA_SLOTS}
+             if value is not None and key not in BOOKKEEPING_SLOTS}
     intents = _last_intents(tracker.events)
     active_loop = tracker.active_loop or {}
     return {

@@ -1,21 +1,21 @@
 """`python -m handoff` serves the handoff service with uvicorn."""
 
 import gc
-import logging
 import sys
 
 import uvicorn
 
+from handoff import logs
 from handoff.app import create_app
 from handoff.settings import InvalidSettings, load_settings
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings()
     except InvalidSettings as error:
         sys.exit(str(error))
+    logs.configure(settings.log_format)
     app = create_app(settings)
     # What start-up made (the libraries, the app) lives as long as the process: out of the
     # collector's full passes, which otherwise stopped the event loop for ~90 ms at a time under
@@ -23,7 +23,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
-                ws_max_size=settings.max_frame_bytes)
+                log_config=None, ws_max_size=settings.max_frame_bytes)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from handoff.api import (
     health,
     inbox,
     live,
+    metrics,
     pages,
     teams,
     training,
@@ -29,11 +30,13 @@ from handoff.migrate import upgrade
 from handoff.models import Handoff
 from handoff.moves import Answered
 from handoff.queue import HandoffConflict
+from handoff.request_metrics import RequestMetrics
 from handoff.services import Services, make_services
 from handoff.settings import Settings
 
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (health, auth, agents, teams, bot, handoffs, console, inbox, training, live, widget)
+ROUTES = (health, metrics, auth, agents, teams, bot, handoffs, console, inbox, training, live,
+          widget)
 
 
 def moved_event(services: Services, answered: Answered) -> Event:
@@ -106,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_body_size=settings.max_body_bytes,
     )
     app.state.services = services
+    app.add_middleware(RequestMetrics, metrics=services.metrics)
 
     @app.exception_handler(HandoffConflict)
     async def conflict(request: Request, error: HandoffConflict) -> JSONResponse:

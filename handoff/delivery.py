@@ -26,6 +26,7 @@ from common.protocol import (
     widget_custom,
 )
 from handoff.background import pause
+from handoff.logs import about
 from handoff.models import Agent, Handoff, Message
 from handoff.rasa_client import RasaClient, RasaUnavailable
 
@@ -138,8 +139,9 @@ class Outbox:
                         await self._rasa.send_bot_message(item.conversation_id, item.text,
                                                           item.metadata, item.custom)
                 except RasaUnavailable as error:
-                    logger.warning("agent message %s not delivered yet: %s",
-                                   item.message_id, error)
+                    with about(handoff_id=handoff_id, conversation_id=item.conversation_id):
+                        logger.warning("agent message %s not delivered yet: %s",
+                                       item.message_id, error)
                     flushed.complete = False
                     return flushed
                 delivered_at = await asyncio.to_thread(self._mark_delivered, item.message_id)

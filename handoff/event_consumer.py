@@ -24,6 +24,7 @@ from common.text import is_payload
 from handoff import attachments, contacts, moves
 from handoff.background import pause
 from handoff.event_wakeup import EventWakeup
+from handoff.metrics import TurnClock
 from handoff.models import ConsumerOffset, Handoff, Message
 from handoff.schemas import MessageOut
 from handoff.states import OPEN
@@ -40,17 +41,23 @@ _READ_SENDER = text("SELECT id, sender_id, data FROM events WHERE sender_id = :s
 _SENDER_INDEX = text("CREATE INDEX IF NOT EXISTS ix_events_sender_id ON events (sender_id)")
 
 
-def _customer_messages(rows: list[Any]) -> list[tuple[int, str, dict[str, Any]]]:
-    messages = []
+def _parsed(rows: list[Any]) -> list[tuple[int, str, dict[str, Any]]]:
+    events = []
     for row in rows:
         try:
             event = json.loads(row.data)
         except (TypeError, ValueError):
             logger.warning("skipping unreadable event %s", row.id)
             continue
-        if event.get("event") == "user" and event.get("text"):
-            messages.append((row.id, row.sender_id, event))
-    return messages
+        if isinstance(event, dict):
+            events.append((row.id, row.sender_id, event))
+    return events
+
+
+def _customer_messages(events: list[tuple[int, str, dict[str, Any]]],
+                       ) -> list[tuple[int, str, dict[str, Any]]]:
+    return [(event_id, sender, event) for event_id, sender, event in events
+            if event.get("event") == "user" and event.get("text")]
 
 
 def _open_handoffs(session: Session, conversation_ids: set[str]) -> dict[str, Handoff]:
@@ -112,6 +119,7 @@ class EventConsumer:
     def __init__(
         self, events_engine: Engine, sessions: sessionmaker, name: str = "rasa-events",
         batch_size: int = 500, wakeup: EventWakeup | None = None,
+        turns: TurnClock | None = None,
     ) -> None:
         self._events = events_engine
         self._wakeup = wakeup
@@ -122,6 +130,7 @@ class EventConsumer:
         self._offset_due = 0.0  # when the offset is next saved even with nothing to store
         self.polled_at: float | None = None  # time.monotonic() of the last poll that worked
         self._late: SimpleQueue[int] = SimpleQueue()  # handoffs to catch up on
+        self._turns = turns  # Rasa's turn latency, from the events as they are read
 
     def catch_up(self, handoff_id: int) -> None:
         """A handoff was filed late (the service was down when the customer asked): the
@@ -146,7 +155,10 @@ class EventConsumer:
         self.polled_at = time.monotonic()
         if not rows:
             return Batch()
-        messages = _customer_messages(rows)
+        events = _parsed(rows)
+        if self._turns is not None:
+            self._turns.hear((sender, event) for _, sender, event in events)
+        messages = _customer_messages(events)
         if not messages and time.monotonic() < self._offset_due:
             # Only the bot's and the agents' own events: nothing to store, so the offset waits
             # for the next messages or OFFSET_SAVE_SECONDS. A restart meanwhile reads these
@@ -218,7 +230,7 @@ class EventConsumer:
                 rows = connection.execute(_READ_SENDER, {"sender": handoff.conversation_id,
                                                          "upto": self._offset}).all()
             stored = []
-            for event_id, _, event in _customer_messages(rows):
+            for event_id, _, event in _customer_messages(_parsed(rows)):
                 if event_id in known or float(event.get("timestamp") or 0) < handoff.created_at:
                     continue
                 message = Message(handoff_id=handoff.id, sender="customer",

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from handoff import logs
+
 if TYPE_CHECKING:
     from handoff.models import Handoff
 
@@ -76,8 +78,10 @@ class Dispatcher:
         self._listeners.append(listener)
 
     def emit(self, event: Event) -> None:
-        for listener in self._listeners:
-            try:
-                listener(event)
-            except Exception:
-                logger.exception("listener %r failed on %s", listener, event.kind)
+        with logs.about(handoff_id=event.handoff_id,
+                        conversation_id=(event.data.get("handoff") or {}).get("conversation_id")):
+            for listener in self._listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    logger.exception("listener %r failed on %s", listener, event.kind)

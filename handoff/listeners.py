@@ -1,6 +1,8 @@
-"""Who hears of each event (handoff/events.py), in the order `app.py` lists them."""
+"""Who hears of each event (handoff/events.py), in the order `services.py` lists them."""
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy.orm import sessionmaker
 
@@ -9,7 +11,8 @@ from handoff import inbox
 from handoff.assigner import Assigner
 from handoff.events import Event, Kind, Listener
 from handoff.hub import Hub
-from handoff.models import Handoff
+from handoff.metrics import Metrics
+from handoff.models import Handoff, Team
 from handoff.notices import Announcer
 
 
@@ -73,3 +76,41 @@ def inbox_escalations(sessions: sessionmaker) -> Listener:
                     session.commit()
 
     return record
+
+
+def metrics(instruments: Metrics, sessions: sessionmaker) -> Listener:
+    """Operators' counts and latencies: handoffs filed and resolved, how long customers waited
+    for an agent (labelled with the team's name as it is now), how long agents' messages took
+    to reach them."""
+
+    def observe(event: Event) -> None:
+        shown = event.data.get("handoff") or {}
+        if event.kind is Kind.HANDOFF_CREATED and shown:
+            instruments.handoffs.labels(shown["reason"], shown["channel"]).inc()
+        elif event.kind is Kind.HANDOFF_ASSIGNED and shown.get("assigned_at"):
+            with sessions() as session:
+                team = session.get(Team, shown["team_id"])
+            instruments.waiting.labels(team.name if team else str(shown["team_id"])).observe(
+                max(0.0, shown["assigned_at"] - shown["created_at"]))
+        elif event.kind is Kind.HANDOFF_RESOLVED:
+            instruments.resolved.inc()
+        elif event.kind is Kind.MESSAGE_DELIVERED:
+            message = event.data["message"]
+            if message.get("delivered_at") is not None:
+                instruments.delivery.observe(
+                    max(0.0, message["delivered_at"] - message["created_at"]))
+
+    return observe
+
+
+_history = logging.getLogger("handoff.history")
+# Too frequent to be a chat's history.
+UNLOGGED = frozenset({Kind.CUSTOMER_TYPING})
+
+
+def event_log(event: Event) -> None:
+    """Each named event as one log line (the dispatcher gives it the handoff's and the
+    conversation's ids): a chat's history in the logs, without what anyone wrote."""
+    if event.kind not in UNLOGGED:
+        _history.info(str(event.kind), extra={"team_id": event.team_id,
+                                              "agent_id": event.agent_id})

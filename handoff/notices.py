@@ -17,6 +17,7 @@ from common.responses import render, variant
 from common.text import localize_digits
 from handoff.availability import team_availability
 from handoff.background import LoopBound
+from handoff.logs import about
 from handoff.models import Agent, Handoff, Team
 from handoff.queue import Standing, standing
 from handoff.rasa_client import RasaClient, RasaUnavailable
@@ -47,7 +48,8 @@ class CustomerNotices:
                                               protocol.widget_custom(handoff=status)
                                               if status else None)
         except RasaUnavailable as error:
-            logger.warning("notice %s to %s not sent: %s", response, conversation_id, error)
+            with about(conversation_id=conversation_id):
+                logger.warning("notice %s not sent: %s", response, error)
             return False
         return True
 

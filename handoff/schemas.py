@@ -216,6 +216,10 @@ class AgentUpdate(Strict):
     active: bool | None = None
 
 
+class ConsoleSettings(BaseModel):
+    assign_timeout_seconds: float  # an assigned chat without a reply goes back to the queue
+
+
 class AgentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

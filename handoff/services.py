@@ -19,6 +19,7 @@ from handoff.event_wakeup import EventWakeup
 from handoff.events import Dispatcher, Event, Kind
 from handoff.hub import Hub
 from handoff.inbox import InboxCollector
+from handoff.metrics import Metrics
 from handoff.models import Attachment, Handoff
 from handoff.nlu_data import NluData
 from handoff.notices import Announcer, CustomerNotices
@@ -50,6 +51,7 @@ class Services:
     inbox: InboxCollector  # what the bot did not understand, for the trainers
     nlu_data: NluData  # the files the trainers' decisions are written to
     training: ModelTraining  # new models trained, reported and promoted from the page
+    metrics: Metrics  # what operators scrape at /metrics
 
 
 def make_services(settings: Settings) -> Services:
@@ -62,9 +64,11 @@ def make_services(settings: Settings) -> Services:
     announcer = Announcer(sessions, notices)
     assigner = Assigner(sessions, settings, events, notices)
     continuity = Continuity(sessions, rasa, notices)
+    metrics = Metrics()
     for listener in (listeners.live_feed(hub), listeners.assigner_wake(assigner),
                      listeners.customer_status(announcer), continuity.hear,
-                     listeners.inbox_escalations(sessions)):
+                     listeners.inbox_escalations(sessions), listeners.metrics(metrics, sessions),
+                     listeners.event_log):
         events.listen(listener)
 
     def delivered(message: Outgoing, delivered_at: float) -> None:
@@ -85,12 +89,14 @@ def make_services(settings: Settings) -> Services:
 
     events_engine = make_engine(settings.events_url)
     wakeup = EventWakeup(events_engine) if events_engine.dialect.name == "postgresql" else None
+    consumer = EventConsumer(events_engine, sessions, wakeup=wakeup, turns=metrics.turns)
+    metrics.watch_state(sessions, events_engine, consumer)
     return Services(settings, engine, events_engine, sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
                     Fetcher(sessions, settings, fetched), continuity,
-                    EventConsumer(events_engine, sessions, wakeup=wakeup), wakeup,
+                    consumer, wakeup,
                     SignInLimiter(settings.sign_in_account_limits,
                                   settings.sign_in_address_limits, settings.rate_limit_storage),
                     InboxCollector(events_engine, sessions), NluData(settings.project_dir),
                     ModelTraining(settings.project_dir, settings.rasa_python,
-                                  settings.report_folds, rasa))
+                                  settings.report_folds, rasa), metrics)

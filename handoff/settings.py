@@ -4,6 +4,7 @@ variable it is read from (secrets included); a missing or bad value names its va
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from limits import parse_many
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     rasa_python: Path = Field(Path(__file__).resolve().parent.parent / ".venv-rasa" / "bin"
                               / "python", alias="HANDOFF_RASA_PYTHON")
     report_folds: int = Field(5, alias="HANDOFF_REPORT_FOLDS", ge=0, le=20)
+    # The bearer token Prometheus scrapes /metrics with; unset, /metrics answers 404.
+    metrics_token: str | None = Field(None, alias="HANDOFF_METRICS_TOKEN", min_length=16)
+    # "json": one JSON object per log line, with the handoff's and conversation's ids; "text".
+    log_format: Literal["json", "text"] = Field("json", alias="HANDOFF_LOG_FORMAT")
     host: str = Field("127.0.0.1", alias="HANDOFF_HOST")
     port: int = Field(8000, alias="HANDOFF_PORT", gt=0, lt=65536)
     canned_responses: Path = Field(DEFAULT_CANNED, alias="HANDOFF_CANNED_RESPONSES")

@@ -6,7 +6,10 @@ LogisticRegressionClassifier reads dense sentence features beside the sparse one
 weighs the embedding against the sparse counts there (chosen by cross-validation on data/nlu,
 bench/README.md). Only the first `max_characters` (300) are embedded, cut at a word: the model's
 cost grows with the square of the length (1.6 s for 4,000 characters, 80 ms for 300), and a
-customer says what they want at the start; the counts still read the whole message. Training
+customer says what they want at the start; the counts still read the whole message. A message
+being answered is embedded with `inference_threads` threads (1): a second thread makes one short
+sentence 25 % faster for 50 % more CPU, which the other conversations and processes on a small
+machine need more (bench/README.md, "The NLU off Rasa's event loop"). Training
 keeps its embeddings in a store on disk (NLU_EMBEDDING_STORE, by default
 var/cache/embeddings.sqlite3), so a retraining embeds only the texts it has not seen.
 """
@@ -32,7 +35,8 @@ from nlu.sentence_embeddings import E5Embedder, Embedder, VectorStore
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "max_characters": 300}
+        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "max_characters": 300,
+                "inference_threads": 1}
 
     def __init__(self, config: dict[str, Any], name: str,
                  embedder: Embedder | None = None) -> None:
@@ -40,6 +44,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self._embedder = embedder or E5Embedder()
         self._scale = float(config["scale"])
         self._max_characters = int(config["max_characters"])
+        self._inference_threads = int(config["inference_threads"])
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -50,10 +55,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
-    def _featurize(self, messages: list[Message], store: VectorStore | None = None) -> None:
+    def _featurize(self, messages: list[Message], store: VectorStore | None = None,
+                   threads: int | None = None) -> None:
         texts = [message for message in messages if message.get(TEXT)]
         vectors = self._embedder.embed([self._start(message.get(TEXT)) for message in texts],
-                                       store)
+                                       store, threads)
         for message, vector in zip(texts, vectors, strict=True):
             self.add_features_to_message(None, (vector * self._scale)[np.newaxis, :], TEXT,
                                          message)
@@ -71,5 +77,5 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages)
+        self._featurize(messages, threads=self._inference_threads)
         return messages

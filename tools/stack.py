@@ -27,7 +27,7 @@ from tools.model import ROOT, model_path
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PY = ROOT / ".venv" / "bin" / "python"
 SECRET_NAMES = ("RASA_AUTH_TOKEN", "RASA_REST_TOKEN", "HANDOFF_ACTION_SECRET",
-                "HANDOFF_JWT_SECRET", "HANDOFF_ADMIN_TOKEN")
+                "HANDOFF_JWT_SECRET", "HANDOFF_ADMIN_TOKEN", "HANDOFF_METRICS_TOKEN")
 # libpq options of every PostgreSQL connection (Rasa's stores and the handoff database) unless the
 # operator sets PGOPTIONS: a commit returns once PostgreSQL has it, without waiting for the disk
 # flush, which PostgreSQL still does within 3 × wal_writer_delay (0.6 s). A crash of any of our

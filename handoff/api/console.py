@@ -1,5 +1,6 @@
 """What the agents' console needs beyond the queue: colleagues to transfer to, canned responses,
-and correcting a detail the bot collected (written back to the Rasa tracker)."""
+the service's rules it shows, and correcting a detail the bot collected (written back to the
+Rasa tracker)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from handoff.events import Kind, about
 from handoff.models import Agent, AuditEvent, Handoff, agent_teams
 from handoff.rasa_client import RasaUnavailable
 from handoff.roles import HANDLES_CHATS
-from handoff.schemas import CannedOut, Colleague, SlotCorrection
+from handoff.schemas import CannedOut, Colleague, ConsoleSettings, SlotCorrection
 from handoff.slot_values import InvalidSlot, checked_value
 
 routes = APIRouter(prefix="/api/v1", tags=["console"])
@@ -33,6 +34,13 @@ def colleagues(session: DbSession, agent: CurrentAgent) -> list[Agent]:
                                 Agent.role.in_([str(role) for role in HANDLES_CHATS])
                                 ).order_by(Agent.name)
     return list(session.scalars(query))
+
+
+@routes.get("/console/settings", response_model=ConsoleSettings)
+def console_settings(settings: AppSettings, agent: CurrentAgent) -> ConsoleSettings:
+    """What the console shows the agent of the service's rules: when an unanswered chat goes
+    back to the queue."""
+    return ConsoleSettings(assign_timeout_seconds=settings.assign_timeout_seconds)
 
 
 @routes.get("/canned-responses", response_model=list[CannedOut])

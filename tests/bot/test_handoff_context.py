@@ -47,6 +47,15 @@ def test_context_carries_transcript_intents_slots_and_the_customers_words() -> N
     ]
 
 
+
+def test_bookkeeping_slots_are_not_shown_as_the_customers_details() -> None:
+    tracker = _tracker([_user("کفشم سایز اشتباه آمده", "report_wrong_item", 0.9, 1.0)], {
+        "language": "fa", "item": "کفش", "requested_slot": "wanted_size",
+        "handoff_reference": "H-58", "handoff_offer": "fallback",
+        "session_started_metadata": {"locale": "fa-IR"}})
+    context = build_context(tracker, reason="explicit_request")
+    assert context["slots"] == {"language": "fa", "item": "کفش"}
+
 def test_agent_messages_of_an_earlier_handoff_are_marked_as_agent() -> None:
     events = [
         _user("help", "human_handoff", 0.9, 1.0),

@@ -74,3 +74,15 @@ def test_only_the_start_of_a_long_message_is_embedded() -> None:
     assert np.allclose(message.get_dense_features(TEXT)[1].features,
                        start.get_dense_features(TEXT)[1].features)
     assert featurizer._start(long).endswith("کجاست") and len(featurizer._start(long)) <= 300
+
+
+def test_a_call_may_use_fewer_threads_for_the_same_vectors() -> None:
+    texts = ["سفارشم ۵۸۲۳۱ کجاست؟", "where is my order 58231?"]
+    threads_now = EMBEDDER._model._lib.omp_get_max_threads  # OpenMP's count for this thread
+    default = EMBEDDER.embed(texts)
+    most = threads_now()
+    single = EMBEDDER.embed(texts, threads=1)
+    assert threads_now() == 1
+    assert np.allclose(single, default, atol=1e-6)
+    EMBEDDER.embed(texts)
+    assert threads_now() == most

@@ -40,9 +40,12 @@ def chromium() -> Iterator[Browser]:
 
 
 def open_page(browser: Browser, url: str, locale: str, width: int = 1000,
-              height: int = 720) -> Page:
-    """A page in a fresh context (its own storage), failing the test on any script error."""
+              height: int = 720, init_script: str | None = None) -> Page:
+    """A page in a fresh context (its own storage), failing the test on any script error;
+    `init_script` runs before the page's own scripts."""
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -3,6 +3,7 @@ server and handoff service. Screenshots of both pages, in Persian and English, g
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -41,8 +42,9 @@ UNLABELLED_JS = """() => [...document.querySelectorAll("input, select, textarea,
   .map((e) => e.outerHTML.slice(0, 80))"""
 
 
-def sign_in(browser: Browser, base_url: str, agent: Agent, language: str = "en") -> Page:
-    console = open_page(browser, f"{base_url}/console/", "en-US", 1400, 860)
+def sign_in(browser: Browser, base_url: str, agent: Agent, language: str = "en",
+            init_script: str | None = None) -> Page:
+    console = open_page(browser, f"{base_url}/console/", "en-US", 1400, 860, init_script)
     console.get_by_label("Console language").select_option(language)
     texts = {"en": ("Email", "Password", "Sign in"), "fa": ("ایمیل", "گذرواژه", "ورود")}[language]
     console.get_by_label(texts[0]).fill(agent.email)
@@ -94,16 +96,20 @@ def test_persian_customer_agent_corrects_replies_resolves_and_is_rated(
     expect(status).to_contain_text(agent.name)
     ticket.get_by_role("button", name="Open").click()
 
-    # The context panel: what the bot collected, why, and the bot transcript, right to left.
+    # The context panel: what the bot collected, why, and the bot transcript, right to left;
+    # the details and intents by their names in the agent's language, not the bot's.
     expect(console.locator("#summary")).to_have_text("سفارش ۵۸۲۳۱ کجاست؟")
-    expect(console.locator("#context")).to_contain_text("human_handoff")
-    expect(console.get_by_label("order_number")).to_have_value("58231")
+    expect(console.locator("#context [data-intent=human_handoff]")).to_contain_text(
+        "Asked for a person")
+    expect(console.get_by_label("Order number")).to_have_value("58231")
+    for identifier in ("human_handoff", "order_number", "requested_slot", "handoff_reference"):
+        expect(console.locator("#context")).not_to_contain_text(identifier)
     transcript = console.locator("#transcript")
     expect(transcript).to_have_attribute("dir", "rtl")
     expect(transcript).to_contain_text(domain_texts.text("utter_greet", "fa"))
 
     # The agent corrects the order number; it is written to Rasa's tracker.
-    console.get_by_label("order_number").fill("58232")
+    console.get_by_label("Order number").fill("58232")
     console.locator("[data-save=order_number]").click()
     expect(console.locator("#context")).to_contain_text("Saved")
     conversation = session_id(widget)
@@ -122,6 +128,9 @@ def test_persian_customer_agent_corrects_replies_resolves_and_is_rated(
     # The console in Persian (its own language), then resolve: the bot asks for a rating.
     console.get_by_label("Console language").select_option("fa")
     expect(console.locator("html")).to_have_attribute("dir", "rtl")
+    expect(console.get_by_label("شماره سفارش")).to_have_value("58232")
+    expect(console.locator("#context [data-intent=human_handoff]")).to_have_text(
+        re.compile("^درخواست کارشناس"))
     screenshot(console, "console-fa")
     console.get_by_role("button", name="حل و بازگرداندن به ربات").click()
     rating = widget.locator(".sw-rating")
@@ -363,3 +372,90 @@ def test_an_agent_changes_their_password_and_a_reset_link_sets_a_new_one(
         page.close()
     finally:
         console.close()
+
+
+# Stands in for what the operating system decides about the console's tab: whether it is in front
+# (a headless browser's pages all are), and the notification centre, which records what it is
+# shown; tones played are counted.
+ELSEWHERE = """
+window.__os = { behind: false, notifications: [], tones: 0 };
+Object.defineProperty(Document.prototype, "visibilityState",
+                      { get: () => (window.__os.behind ? "hidden" : "visible") });
+Document.prototype.hasFocus = () => !window.__os.behind;
+window.Notification = class {
+  static get permission() { return "granted"; }
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.__os.notifications.push({ title, ...options }); }
+  close() {}
+};
+const start = OscillatorNode.prototype.start;
+OscillatorNode.prototype.start = function (...when) {
+  window.__os.tones += 1;
+  return start.apply(this, when);
+};
+"""
+
+
+def look_away(console: Page, behind: bool) -> None:
+    console.evaluate("""behind => { window.__os.behind = behind;
+        document.dispatchEvent(new Event("visibilitychange"));
+        if (!behind) window.dispatchEvent(new Event("focus")); }""", behind)
+
+
+def test_an_agent_in_another_tab_is_told_of_a_new_chat_and_sees_its_countdown(
+    stack: Any, agent_factory: Callable[..., Agent], browser: Browser
+) -> None:
+    """An agent whose console is behind another tab gets the count in the tab's title, a chime
+    and a desktop notification when a chat is assigned and when its customer writes; coming
+    back clears the count. An assigned chat nobody answered counts down to its return to the
+    queue, until the agent replies."""
+    agent = agent_factory(languages=("he",))
+    console = sign_in(browser, stack.config.handoff_url, agent, init_script=ELSEWHERE)
+    widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo", "he-IL")
+    try:
+        console.get_by_label("Presence").select_option("online")
+        expect(console.locator("#queue-list .empty")).to_be_visible()
+        look_away(console, True)
+        widget.get_by_role("button", name="לדבר עם נציג").click()
+        expect(widget.get_by_role("status")).to_contain_text(agent.name)
+        reference = widget.evaluate("window.supportWidget.state.status.reference")
+
+        expect(console).to_have_title("(1) Agent console")
+        shown = console.evaluate("window.__os.notifications")
+        assert [(n["title"], n["tag"].startswith("handoff-")) for n in shown] == [
+            (f"New chat for you: {reference}", True)]
+        assert console.evaluate("window.__os.tones") >= 2
+        look_away(console, False)
+        expect(console).to_have_title("Agent console")
+
+        # The countdown, on the ticket and in the open chat, from the service's timeout.
+        ticket = console.locator(".ticket", has_text=reference)
+        expect(ticket.get_by_role("timer")).to_have_text(
+            re.compile(r"^Back to the queue in 0[23]:\d\d without a reply$"))
+        ticket.get_by_role("button", name="Open").click()
+        timer = console.locator("#chat").get_by_role("timer")
+        first = timer.text_content()
+        expect(timer).not_to_have_text(first)  # it ticks
+        console.get_by_label("Reply to the customer").fill("שלום, כאן שרה")
+        console.keyboard.press("Enter")
+        expect(widget.locator(".sw-agent", has_text="שלום, כאן שרה")).to_have_count(1)
+        expect(console.get_by_role("timer")).to_have_count(0)
+
+        # Behind another tab again, the customer writes: counted, chimed, notified.
+        look_away(console, True)
+        widget.get_by_label("ההודעה שלך").fill("תודה! ההזמנה ۵۸۲۳۱")
+        widget.keyboard.press("Enter")
+        expect(console).to_have_title("(1) Agent console")
+        assert console.evaluate("window.__os.notifications.map(n => n.title)")[-1] == (
+            f"The customer wrote in {reference}")
+        console.get_by_label("Console language").select_option("he")
+        expect(console).to_have_title(re.compile(r"^\(1\) "))
+        look_away(console, False)
+        expect(console).not_to_have_title(re.compile(r"^\("))
+        assert console.script_errors == [] and widget.script_errors == []
+    finally:
+        handoff = agent.find(session_id(widget))
+        if handoff is not None:
+            agent.call("POST", f"/handoffs/{handoff['id']}/resolve")
+        console.close()
+        widget.close()

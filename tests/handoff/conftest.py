@@ -1,7 +1,9 @@
-"""A handoff service app on SQLite and on PostgreSQL, with Rasa's event table beside it."""
+"""A handoff service app on SQLite and on PostgreSQL, with Rasa's event table beside it, and a
+stand-in for Rasa's HTTP API where a test asks for one."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from handoff.app import create_app
 from handoff.settings import Settings
-from tests.handoff.support import ACTION, ADMIN, RasaEvents, postgres_database
+from tests.handoff.support import ACTION, ADMIN, RasaApi, RasaEvents, postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -48,3 +50,12 @@ def events(settings: Settings) -> RasaEvents:
 def client(settings: Settings, events: RasaEvents) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def rasa() -> Iterator[RasaApi]:
+    server = RasaApi()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()

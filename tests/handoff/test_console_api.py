@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from handoff.app import create_app
 from handoff.settings import Settings
 from handoff.slot_values import InvalidSlot, checked_value
-from tests.handoff.support import escalate, make_agent
+from tests.handoff.support import RasaEvents, escalate, make_agent
 
 WIDGET_CONVERSATION = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
@@ -145,3 +145,13 @@ def test_only_allowed_pages_open_the_widget_feed(settings: Settings, events: obj
             with client.websocket_connect(url, headers={"Origin": origin}) as socket:
                 socket.send_json({"type": "sync", "after": 0})
                 assert socket.receive_json()["type"] == "missed"
+
+
+def test_the_console_reads_when_an_unanswered_chat_goes_back(settings: Settings,
+                                                             events: RasaEvents) -> None:
+    with TestClient(create_app(settings.model_copy(
+            update={"assign_timeout_seconds": 95.0}))) as client:
+        sara = make_agent(client)
+        assert client.get("/api/v1/console/settings", headers=sara).json() == {
+            "assign_timeout_seconds": 95.0}
+        assert client.get("/api/v1/console/settings").status_code == 401

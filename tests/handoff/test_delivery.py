@@ -4,10 +4,6 @@ way costs the database (it is on every agent message's path; bench/README.md, fi
 from __future__ import annotations
 
 import contextvars
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,58 +12,9 @@ from sqlalchemy import event
 
 from handoff.app import create_app
 from handoff.settings import Settings
-from tests.handoff.support import RasaEvents, escalate, make_agent
+from tests.handoff.support import RasaApi, RasaEvents, escalate, make_agent
 
 _in_request = contextvars.ContextVar("in_request", default=False)
-
-
-class RasaApi(ThreadingHTTPServer):
-    """Rasa's HTTP API as far as delivery uses it: it records each bot event it is sent and
-    can be switched to failing, like a Rasa that is restarting."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _RasaHandler)
-        self.received: list[dict[str, Any]] = []
-        self.failing = False
-
-
-class _RasaHandler(BaseHTTPRequestHandler):
-    server: RasaApi
-
-    def _reply(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.server.failing:
-            self._reply(503, {"message": "restarting"})
-            return
-        if "/tracker/events" in self.path:
-            self.server.received.append(body)
-        self._reply(200, {})
-
-    def do_GET(self) -> None:
-        if "/tracker" in self.path and not self.server.failing:
-            self._reply(200, {"events": self.server.received})
-        else:
-            self._reply(503, {"message": "restarting"})
-
-    def log_message(self, *_args: Any) -> None:
-        """Quiet."""
-
-
-@pytest.fixture
-def rasa() -> Iterator[RasaApi]:
-    server = RasaApi()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

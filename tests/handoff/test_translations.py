@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from common.plurals import CATEGORIES
 from common.protocol import LANGUAGES
 
-WEB = Path(__file__).resolve().parents[2] / "handoff" / "web"
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "handoff" / "web"
 PAGES = ("widget", "console")
 CLDR = {"zero", "one", "two", "few", "many", "other"}
 
@@ -69,3 +71,18 @@ def test_the_pages_load_the_languages_of_common_protocol(script: str) -> None:
     source = (WEB / script).read_text(encoding="utf-8")
     listed = re.search(r"const LANGUAGES = \[([^\]]*)\]", source)
     assert listed and tuple(re.findall(r'"(\w+)"', listed.group(1))) == LANGUAGES
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_console_names_every_slot_intent_and_form_of_the_bot(language: str) -> None:
+    """Agents read the bot's details in their own language, not its identifiers."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    names = texts("console", language)
+    assert set(domain["slots"]) | {"order_numbers"} <= set(names["slotNames"])
+    assert set(domain["intents"]) | {"nlu_fallback"} <= set(names["intentNames"])
+    assert set(domain["forms"]) <= set(names["formNames"])
+    labels = [*names["slotNames"].values(), *names["intentNames"].values(),
+              *names["formNames"].values()]
+    assert all(label.strip() for label in labels)
+    if language != "en":  # in the language's own script
+        assert not any(re.search("[A-Za-z]", label) for label in labels), language

@@ -4,7 +4,7 @@ import { photo, renderContext } from "./context.js";
 import { byId, el, keepingDrafts } from "./dom.js";
 import { RTL, channelName, fmt, t } from "./i18n.js";
 import { agentTyping } from "./live.js";
-import { refreshQueue, renderQueue, updateQueue } from "./queue.js";
+import { countdown, refreshQueue, renderQueue, updateQueue } from "./queue.js";
 import { state } from "./state.js";
 
 export async function openHandoff(id) {
@@ -43,17 +43,28 @@ export function renderDetail() {
       (d.attachments || []).filter((a) => a.message_id === m.id))));
   const parts = [el("h2", { id: "chat-title" }, texts.chat + " " + d.reference + " · ",
     el("span", { id: "chat-channel" }, channelName(d.channel))),
-    transcript, el("p", { id: "customer-typing", class: "typing", hidden: true }, texts.customerTyping)];
+    mine ? countdown(d, Date.now() / 1000) : null, transcript, el("p", { id: "customer-typing", class: "typing", hidden: true }, texts.customerTyping)];
   if (mine) parts.push(composer(d), actions(d));
   keepingDrafts(["reply", "note"], () => {
-    chat.replaceChildren(...parts);
+    chat.replaceChildren(...parts.filter(Boolean));
     transcript.scrollTop = transcript.scrollHeight;
     renderContext();
   });
 }
 
+// The chat's first reply stops its countdown, in the queue and in the open chat.
+function answered(handoffId, at) {
+  const copies = [state.handoffs.find((h) => h.id === handoffId), state.detail && state.detail.id === handoffId ? state.detail : null];
+  const first = copies.filter((h) => h && !h.first_response_at);
+  if (!first.length) return;
+  first.forEach((h) => { h.first_response_at = at; });
+  renderQueue();
+  for (const span of document.querySelectorAll("#chat .countdown")) span.remove();
+}
+
 // A message the live feed (or the agent's own send) brings is added to the open chat in place.
 export function addMessage(message) {
+  if (message.sender === "agent") answered(message.handoff_id, message.created_at);
   const d = state.detail;
   if (!d || d.id !== message.handoff_id) return;
   const known = d.messages.find((m) => m.id === message.id);

@@ -17,17 +17,17 @@ export function renderContext() {
     el("dl", {},
       el("dt", {}, texts.summary), el("dd", { dir: "auto", id: "summary" }, d.summary),
       el("dt", {}, texts.reason), el("dd", {}, texts[d.reason] || d.reason),
-      el("dt", {}, texts.form), el("dd", {}, c.active_form || texts.none)),
+      el("dt", {}, texts.form), el("dd", {}, c.active_form ? named(texts.formNames, c.active_form) : texts.none)),
     el("h3", {}, texts.slots), slotList(c.slots || {}, mine),
     el("h3", {}, texts.intents),
     el("ol", { class: "intents" }, (c.last_intents || []).map((i) =>
-      el("li", {}, el("code", {}, i.name), " ", number.format(i.confidence)))),
+      el("li", { "data-intent": i.name }, named(texts.intentNames, i.name), " ", number.format(i.confidence)))),
     el("h3", {}, texts.verified),
     el("dl", { id: "verified" }, (d.verified || []).map((i) =>
       [el("dt", {}, (texts.kinds || {})[i.kind] || i.kind), el("dd", { dir: "ltr" }, i.value)])),
     el("h3", {}, texts.stated),
     el("dl", { id: "stated" }, Object.entries(c.contact || {}).filter(([, v]) => v && v.length !== 0).map(([k, v]) =>
-      [el("dt", {}, k), el("dd", { dir: "auto" }, Array.isArray(v) ? v.join(", ") : v)])),
+      [el("dt", {}, named(texts.slotNames, k)), el("dd", { dir: "auto" }, Array.isArray(v) ? v.join(", ") : v)])),
     ...((d.attachments || []).length ? [el("h3", {}, texts.photos), photoList(d.attachments)] : []),
     el("h3", {}, texts.history),
     d.history.length ? el("ul", { class: "history" }, d.history.map((h) =>
@@ -64,6 +64,13 @@ export function photo(attachment) {
   return image;
 }
 
+// What the bot calls a slot, an intent or a form, as the agent's language calls it; the bot's own
+// name (in the tooltip) where the console has no label for it yet (one a trainer just added).
+function named(labels, name) {
+  const label = (labels || {})[name];
+  return label ? el("span", { title: name }, label) : el("code", {}, name);
+}
+
 function slotList(slots, editable) {
   const texts = t();
   return el("ul", { class: "slots" }, Object.entries(slots).map(([name, value]) => {
@@ -72,7 +79,7 @@ function slotList(slots, editable) {
     const canEdit = editable && scalar;
     const input = el("input", { id, value: scalar ? String(value) : JSON.stringify(value), dir: "auto", readonly: !canEdit, "data-slot": name });
     const saved = state.saved === state.detail.id + ":" + name;
-    return el("li", {}, el("label", { for: id }, name), input,
+    return el("li", {}, el("label", { for: id }, named(texts.slotNames, name)), input,
       canEdit ? el("button", { type: "button", "data-save": name, onclick: () => attempt(async () => {
         const corrected = await api("PUT", "/handoffs/" + state.detail.id + "/slots/" + encodeURIComponent(name), { value: input.value });
         state.saved = state.detail.id + ":" + name;

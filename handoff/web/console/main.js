@@ -1,5 +1,6 @@
 // The agents' console: sign-in, presence, and live events applied to the queue and the open
 // chat in place. It uses only the service's public API (/api/v1, documented at /docs).
+import { alertAgent, showTitle } from "./alerts.js";
 import { api, attempt, onUnauthorized } from "./api.js";
 import { addMessage, openHandoff, renderDetail, renderNoChat, showTyping, updateDetail } from "./chat.js";
 import { addNote } from "./context.js";
@@ -23,6 +24,7 @@ function setLanguage(language) {
   state.language = language;
   localStorage.setItem("console-language", language);
   applyToDocument();
+  showTitle();
   if (!state.me) renderLogin(); else if (state.view === "inbox") renderTrainer(); else renderMain();
 }
 
@@ -76,14 +78,26 @@ async function start() {
     renderTrainer();
     return;
   }
-  [state.teams, state.colleagues] = await Promise.all([api("GET", "/teams"), api("GET", "/agents")]);
+  [state.teams, state.colleagues, state.settings] = await Promise.all(
+    [api("GET", "/teams"), api("GET", "/agents"), api("GET", "/console/settings")]);
   connectLive(onEvent);
   renderMain();
   await refreshQueue();
 }
 
+// A chat newly the agent's, or their customer writing, while they look elsewhere.
+function alertFor(event) {
+  if (event.type === "handoff.assigned" && event.agent_id === state.me.id && event.handoff) {
+    alertAgent("assigned", event.handoff);
+  } else if (event.type === "message.created" && event.message && event.message.sender === "customer") {
+    const handoff = state.handoffs.find((h) => h.id === event.handoff_id);
+    if (handoff && handoff.agent_id === state.me.id) alertAgent("message", handoff);
+  }
+}
+
 // Each event carries what changed, so the queue and the open chat change in place.
 function onEvent(event) {
+  alertFor(event);
   const open = state.detail && state.detail.id === event.handoff_id;
   if (event.type === "customer.typing") {
     if (open) showTyping();
@@ -155,6 +169,8 @@ await loadTexts();
 state.language = state.language && texts[state.language] ? state.language : browserLanguage();
 onUnauthorized(signOut);
 setInterval(tickWaitingTimes, 1000);
+// A desktop notification clicked: its chat opens.
+window.addEventListener("open-handoff", (event) => { if (state.me) openHandoff(event.detail); });
 applyToDocument();
 // An admin's password reset hands the owner /console/#reset=<token>.
 const reset = location.hash.startsWith("#reset=") ? location.hash.slice("#reset=".length) : null;

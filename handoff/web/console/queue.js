@@ -49,6 +49,7 @@ export function renderQueue() {
         el("span", { class: "waiting", "data-since": h.created_at }, fmt(texts.waiting, { time: waited(now - h.created_at) })),
         el("span", {}, channelName(h.channel)), el("span", {}, texts[h.reason] || h.reason),
         el("span", {}, fmt(texts.priority, { n: h.priority })), el("span", {}, texts[h.status] || h.status)),
+      mine ? countdown(h, now) : null,
       mine ? el("button", { type: "button", onclick: () => openHandoff(h.id) }, texts.open)
         : el("button", { type: "button", onclick: () => claim(h.id) }, texts.claim));
   }));
@@ -62,10 +63,31 @@ async function claim(id) {
   });
 }
 
-// Waiting times tick in place, so focus and keyboard position in the queue stay put.
+// When an assigned chat nobody has answered yet goes back to the queue (the service's
+// HANDOFF_ASSIGN_TIMEOUT_SECONDS after its assignment); null once answered.
+function requeuedAt(handoff) {
+  const timeout = state.settings.assign_timeout_seconds;
+  if (handoff.status !== "assigned" || handoff.first_response_at || !handoff.assigned_at || !timeout) return null;
+  return handoff.assigned_at + timeout;
+}
+
+// The countdown before an unanswered chat goes back to the queue, on its ticket and in the chat.
+export function countdown(handoff, now) {
+  const at = requeuedAt(handoff);
+  if (at === null) return null;
+  return el("span", { class: "countdown", role: "timer", "data-until": at },
+    fmt(t().alerts.backToQueue, { time: waited(Math.max(0, at - now)) }));
+}
+
+// Waiting times and countdowns tick in place, so focus and keyboard position stay put.
 export function tickWaitingTimes() {
   const now = Date.now() / 1000;
   for (const span of document.querySelectorAll(".waiting[data-since]")) {
     span.textContent = fmt(t().waiting, { time: waited(now - Number(span.dataset.since)) });
+  }
+  for (const span of document.querySelectorAll(".countdown[data-until]")) {
+    const left = Math.max(0, Number(span.dataset.until) - now);
+    span.textContent = fmt(t().alerts.backToQueue, { time: waited(left) });
+    span.classList.toggle("urgent", left < 30);
   }
 }

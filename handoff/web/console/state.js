@@ -5,4 +5,5 @@ export const state = {
   me: null, handoffs: [], detail: null, canned: [], colleagues: [], teams: [],
   socket: null, typingTimer: null, lastTyping: 0, saved: null,
   view: "queue", inboxLanguage: null, intents: [],
+  settings: { assign_timeout_seconds: null },  // GET /console/settings
 };
