@@ -20,6 +20,7 @@ from handoff.api import (
     live,
     metrics,
     pages,
+    reports,
     teams,
     training,
     widget,
@@ -35,8 +36,8 @@ from handoff.services import Services, make_services
 from handoff.settings import Settings
 
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (health, metrics, auth, agents, teams, bot, handoffs, console, inbox, training, live,
-          widget)
+ROUTES = (health, metrics, auth, agents, teams, bot, handoffs, console, inbox, training,
+          reports, live, widget)
 
 
 def moved_event(services: Services, answered: Answered) -> Event:

@@ -144,6 +144,13 @@ async def trainer(agent: SignedIn) -> Agent:
     return agent
 
 
+async def supervisor(agent: SignedIn) -> Agent:
+    """An account that runs the team: a supervisor, or an admin."""
+    if agent.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise _forbidden(agent, "only supervisors and admins see the reports")
+    return agent
+
+
 async def admin(agent: SignedIn) -> Agent:
     if agent.role != Role.ADMIN:
         raise _forbidden(agent, "only admins may do this")
@@ -163,4 +170,5 @@ async def bootstrap_token(credentials: Bearer, settings: AppSettings) -> None:
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
 Trainer = Annotated[Agent, Depends(trainer)]
+Supervisor = Annotated[Agent, Depends(supervisor)]
 Admin = Annotated[Agent, Depends(admin)]

@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -166,14 +166,21 @@ def _from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.float32)
 
 
+# Another reader of the same events, in the same transaction as the offset (bot_sessions.record).
+Reader = Callable[[Session, list[Any]], None]
+
+
 class InboxCollector:
-    """Reads Rasa's events after its stored offset and keeps what the trainers should see."""
+    """Reads Rasa's events after its stored offset and keeps what the trainers should see; the
+    same events go to `readers`, which are not urgent either (the reports' bot sessions)."""
 
     def __init__(self, events_engine: Engine, sessions: sessionmaker,
-                 embedder: Embedder | None = None, batch_size: int = 500) -> None:
+                 embedder: Embedder | None = None, batch_size: int = 500,
+                 readers: Sequence[Reader] = ()) -> None:
         self._events = events_engine
         self._sessions = sessions
         self._embedder = embedder
+        self._readers = list(readers)
         self._batch_size = batch_size
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
         self._offset: int | None = None
@@ -201,6 +208,8 @@ class InboxCollector:
                     _READ, {"after": self._offset, "limit": self._batch_size}).all()
             if rows:
                 self._keep(session, self._found(rows))
+                for read in self._readers:
+                    read(session, rows)
                 session.merge(ConsumerOffset(name=OFFSET_NAME, last_event_id=rows[-1].id))
             self._embed_missing(session)
             session.commit()

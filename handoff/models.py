@@ -297,3 +297,21 @@ class InboxMessage(Base):
     decided_intent: Mapped[str | None] = mapped_column(String(200))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     decided_at: Mapped[float | None] = mapped_column(Float)
+
+
+class BotSession(Base):
+    """One session of a customer with the bot, read from Rasa's events (handoff/bot_sessions.py):
+    what the reports' containment counts, whether or not a person took over."""
+
+    __tablename__ = "bot_sessions"
+    __table_args__ = (UniqueConstraint("conversation_id", "started_at",
+                                       name="uq_bot_sessions_start"),
+                      Index("ix_bot_sessions_started", "started_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    channel: Mapped[str] = mapped_column(String(64), default="unknown")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    started_at: Mapped[float] = mapped_column(Float)
+    last_message_at: Mapped[float | None] = mapped_column(Float)
+    messages: Mapped[int] = mapped_column(Integer, default=0)  # the customer's

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -432,3 +433,42 @@ class TrainingRunOut(BaseModel):
     summary: dict[str, Any] | None
     error: str | None
     decided_by: int | None
+
+
+class Spread(BaseModel):
+    """Durations in seconds: how many, and their median and 90th percentile."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+
+
+class CsatFigures(BaseModel):
+    average: float | None  # of the scores given, 1-5
+    ratings: int
+    resolved: int
+    response_rate: float | None  # ratings / resolved handoffs
+    distribution: dict[str, int]  # "1".."5" -> how many
+
+
+class GroupFigures(BaseModel):
+    """The figures of one group (a reason, a team, a day, ... or "all")."""
+
+    key: str
+    handoffs: int
+    sessions: int | None  # the customers' sessions with the bot; None where it has no meaning
+    contained: int | None  # of them, finished without a person
+    containment: float | None
+    waiting: Spread  # request -> an agent had it
+    first_response: Spread  # request -> the agent's first reply
+    resolution: Spread  # request -> resolved
+    csat: CsatFigures
+
+
+class ReportOut(BaseModel):
+    since: date
+    until: date
+    timezone: str
+    total: GroupFigures
+    by_reason: list[GroupFigures]
+    by_day: list[GroupFigures]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from handoff import listeners
+from handoff import bot_sessions, listeners
 from handoff.assigner import Assigner
 from handoff.attachments import Fetcher
 from handoff.continuity import Continuity
@@ -97,6 +97,7 @@ def make_services(settings: Settings) -> Services:
                     consumer, wakeup,
                     SignInLimiter(settings.sign_in_account_limits,
                                   settings.sign_in_address_limits, settings.rate_limit_storage),
-                    InboxCollector(events_engine, sessions), NluData(settings.project_dir),
+                    InboxCollector(events_engine, sessions, readers=[bot_sessions.record]),
+                    NluData(settings.project_dir),
                     ModelTraining(settings.project_dir, settings.rasa_python,
                                   settings.report_folds, rasa), metrics)
