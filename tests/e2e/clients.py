@@ -99,12 +99,14 @@ class Agent:
 
     @classmethod
     def create(cls, base_url: str, bootstrap_token: str, name: str, capacity: int,
-               languages: list[str]) -> Agent:
-        """A new agent account, made by the admin that `bootstrap_token` made, signed in."""
+               languages: list[str], role: str = "agent") -> Agent:
+        """A new account (an agent unless `role` says otherwise), made by the admin that
+        `bootstrap_token` made, signed in."""
         email, password = f"{name.lower()}@example.com", cls.PASSWORD
         created = requests.post(f"{base_url}/api/v1/agents",
                                 json={"email": email, "name": name, "password": password,
-                                      "capacity": capacity, "languages": languages},
+                                      "capacity": capacity, "languages": languages,
+                                      "role": role},
                                 headers=admin_session(base_url, bootstrap_token), timeout=10)
         created.raise_for_status()
         login = requests.post(f"{base_url}/api/v1/auth/login",

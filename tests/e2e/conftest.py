@@ -115,9 +115,10 @@ def agent_factory(stack: Stack) -> Iterator[Callable[..., Agent]]:
     admin_token = stack.config.environment()["HANDOFF_ADMIN_TOKEN"]
     made: list[Agent] = []
 
-    def make(capacity: int = 3, languages: tuple[str, ...] = LANGUAGES) -> Agent:
+    def make(capacity: int = 3, languages: tuple[str, ...] = LANGUAGES,
+             role: str = "agent") -> Agent:
         agent = Agent.create(stack.config.handoff_url, admin_token,
-                             f"Sara{uuid.uuid4().hex[:6]}", capacity, list(languages))
+                             f"Sara{uuid.uuid4().hex[:6]}", capacity, list(languages), role)
         made.append(agent)
         return agent
 

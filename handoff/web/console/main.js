@@ -7,6 +7,7 @@ import { addNote } from "./context.js";
 import { byId, el } from "./dom.js";
 import { applyToDocument, browserLanguage, fmt, loadTexts, t, texts } from "./i18n.js";
 import { renderInbox } from "./inbox.js";
+import { renderReports } from "./reports.js";
 import { connectLive, disconnectLive } from "./live.js";
 import { openPasswordChange, renderReset } from "./password.js";
 import { refreshQueue, renderQueue, tickWaitingTimes, updateQueue } from "./queue.js";
@@ -25,7 +26,10 @@ function setLanguage(language) {
   localStorage.setItem("console-language", language);
   applyToDocument();
   showTitle();
-  if (!state.me) renderLogin(); else if (state.view === "inbox") renderTrainer(); else renderMain();
+  if (!state.me) renderLogin();
+  else if (state.view === "inbox") renderTrainer();
+  else if (state.view === "reports") renderReportsView();
+  else renderMain();
 }
 
 function renderLogin() {
@@ -142,6 +146,23 @@ function renderTrainer() {
   renderInbox(main);
 }
 
+// Supervisors and admins: the reports, with the way back to the queue.
+const RUNS_THE_TEAM = new Set(["supervisor", "admin"]);
+
+function renderReportsView() {
+  const words = t();
+  state.view = "reports";
+  const main = el("main", { id: "reports" });
+  app.replaceChildren(
+    el("header", { class: "topbar" },
+      el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
+      el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
+      el("button", { type: "button", onclick: () => { state.view = "queue"; renderMain(); } }, words.queue),
+      el("button", { type: "button", onclick: signOut }, words.signOut)),
+    el("p", { id: "error", role: "alert" }), main);
+  renderReports(main);
+}
+
 function renderMain() {
   const words = t();
   state.view = "queue";
@@ -154,6 +175,7 @@ function renderMain() {
       el("label", { for: "presence" }, words.presence), presence,
       el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
       state.me.role === "admin" ? el("button", { type: "button", id: "open-inbox", onclick: renderTrainer }, words.inbox.title) : null,
+      RUNS_THE_TEAM.has(state.me.role) ? el("button", { type: "button", id: "open-reports", onclick: renderReportsView }, words.reports.title) : null,
       el("button", { type: "button", onclick: openPasswordChange }, words.passwords.change),
       el("button", { type: "button", onclick: signOut }, words.signOut)),
     el("p", { id: "error", role: "alert" }),
