@@ -130,37 +130,33 @@ function onEvent(event) {
   }
 }
 
-// The trainers' page (admins reach it from the console's bar): the inbox of what the bot missed.
-function renderTrainer() {
+// A page beside the queue: the console's bar (with the way back to the queue where `back`), an
+// error line, and the page's own main element.
+function page(view, id, back) {
   const words = t();
-  state.view = "inbox";
-  const main = el("main", { id: "trainer" });
+  state.view = view;
+  const main = el("main", { id });
   app.replaceChildren(
     el("header", { class: "topbar" },
       el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
       el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
-      state.me.role === "admin" ? el("button", { type: "button", onclick: () => { state.view = "queue"; renderMain(); } }, words.queue) : null,
+      back ? el("button", { type: "button", onclick: () => { state.view = "queue"; renderMain(); } }, words.queue) : null,
       el("button", { type: "button", onclick: openPasswordChange }, words.passwords.change),
       el("button", { type: "button", onclick: signOut }, words.signOut)),
     el("p", { id: "error", role: "alert" }), main);
-  renderInbox(main);
+  return main;
 }
 
-// Supervisors and admins: the reports, with the way back to the queue.
+// The trainers' page (admins reach it from the console's bar): the inbox of what the bot missed.
+function renderTrainer() {
+  renderInbox(page("inbox", "trainer", state.me.role === "admin"));
+}
+
+// Supervisors and admins: the reports.
 const RUNS_THE_TEAM = new Set(["supervisor", "admin"]);
 
 function renderReportsView() {
-  const words = t();
-  state.view = "reports";
-  const main = el("main", { id: "reports" });
-  app.replaceChildren(
-    el("header", { class: "topbar" },
-      el("h1", {}, words.title), el("span", { class: "me" }, state.me.name),
-      el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
-      el("button", { type: "button", onclick: () => { state.view = "queue"; renderMain(); } }, words.queue),
-      el("button", { type: "button", onclick: signOut }, words.signOut)),
-    el("p", { id: "error", role: "alert" }), main);
-  renderReports(main);
+  renderReports(page("reports", "reports", true));
 }
 
 function renderMain() {
