@@ -472,3 +472,20 @@ class ReportOut(BaseModel):
     total: GroupFigures
     by_reason: list[GroupFigures]
     by_day: list[GroupFigures]
+
+
+class AgentLoad(BaseModel):
+    id: int
+    name: str
+    presence: str
+    open: int  # chats assigned to them now
+    capacity: int
+
+
+class TeamNow(BaseModel):
+    id: int
+    name: str
+    waiting: int
+    oldest_waiting_since: float | None  # the longest-waiting chat's request time
+    online: int
+    agents: list[AgentLoad]

@@ -1,4 +1,5 @@
-"""The supervisors' reports (handoff/reports.py) as JSON for the page's charts, and as CSV."""
+"""The supervisors' reports (handoff/reports.py) as JSON for the page's charts, and as CSV; and
+the teams as they are now (handoff/supervision.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from handoff import reports
+from handoff import reports, supervision
 from handoff.contract import Language, Reason
 from handoff.dependencies import DbSession, Supervisor
-from handoff.schemas import GroupFigures, ReportOut
+from handoff.schemas import GroupFigures, ReportOut, TeamNow
 
 routes = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 LONGEST_RANGE_DAYS = 366
@@ -88,3 +89,9 @@ def export(session: DbSession, _: Supervisor, chosen_period: Range, chosen: Chos
     name = f"report-{by}-{chosen_period.since}-{chosen_period.until}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@routes.get("/now", response_model=list[TeamNow])
+def now(session: DbSession, _: Supervisor) -> list[TeamNow]:
+    """Per team: the queue, its oldest chat, who is online and each agent's load."""
+    return supervision.teams_now(session)

@@ -19,6 +19,10 @@ from tests.e2e.test_browser import session_id, sign_in
 CHARTS = ("chart-days", "chart-reasons", "chart-csat", "chart-pain")
 
 
+def persian_digits(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
 def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
     stack: Any, agent_factory: Callable[..., Agent], browser: Browser
 ) -> None:
@@ -27,6 +31,7 @@ def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
     widget.get_by_role("button", name="گفتگو با کارشناس").click()  # today's handoff, at least
     expect(widget.get_by_role("status")).to_contain_text("شماره پیگیری")
     console = sign_in(browser, stack.config.handoff_url, supervisor)
+    others: list[Any] = []
     try:
         today = datetime.now(UTC).date()  # the browser's time zone here is UTC too
         expected = supervisor.call("GET", "/reports", params={
@@ -51,6 +56,7 @@ def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
             return canvas.toDataURL() === empty.toDataURL(); })""", list(CHARTS))
         assert blank == [False] * 4  # each chart drew something
         screenshot(console, "reports-en")
+
         ticks = console.evaluate("Chart.getChart('chart-days').scales.y.ticks.map(t => t.label)")
         assert ticks[0] == "0"
 
@@ -63,9 +69,8 @@ def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
         console.get_by_label("Console language").select_option("fa")
         expect(console.locator("html")).to_have_attribute("dir", "rtl")
         expect(console.get_by_role("heading", name="گزارش‌ها")).to_be_visible()
-        persian = str(expected["total"]["handoffs"]).translate(str.maketrans("0123456789",
-                                                                             "۰۱۲۳۴۵۶۷۸۹"))
-        expect(console.locator("[data-figure=handoffs] .tile-value")).to_have_text(persian)
+        expect(console.locator("[data-figure=handoffs] .tile-value")).to_have_text(
+            persian_digits(expected["total"]["handoffs"]))
         console.wait_for_function(
             "Chart.getChart('chart-pain') && Chart.getChart('chart-pain').options.locale === 'fa'")
         assert console.evaluate("""() => { const chart = Chart.getChart('chart-days');
@@ -75,9 +80,21 @@ def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
         assert ticks[0] == "۰"  # zero too, in Persian digits
         console.evaluate("window.scrollTo(0, 0)")
         screenshot(console, "reports-fa")
+        # Right now: the team's queue, updated live when another customer asks for a person.
+        support = next(team for team in supervisor.call("GET", "/reports/now").json()
+                       if team["name"] == "support")
+        waiting = console.locator("tr[data-team=support] [data-now=waiting]")
+        expect(waiting).to_have_text(persian_digits(support["waiting"]))
+        expect(console.locator("tr[data-team=support] [data-now=oldest]")).to_contain_text(
+            "در انتظار")
+        another = open_page(browser, f"{stack.config.handoff_url}/widget/demo", "fa-IR")
+        others.append(another)
+        another.get_by_role("button", name="گفتگو با کارشناس").click()
+        expect(waiting).to_have_text(persian_digits(support["waiting"] + 1))
         assert console.script_errors == [] and widget.script_errors == []
-    finally:
-        handoff = eventually(lambda: supervisor.find(session_id(widget)))
-        supervisor.call("POST", f"/handoffs/{handoff['id']}/abandon")
+    finally:  # close the requests, so that no later test's agent is assigned them
+        for customer in (widget, *others):
+            handoff = eventually(lambda customer=customer: supervisor.find(session_id(customer)))
+            supervisor.call("POST", f"/handoffs/{handoff['id']}/abandon")
+            customer.close()
         console.close()
-        widget.close()

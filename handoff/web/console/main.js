@@ -7,7 +7,7 @@ import { addNote } from "./context.js";
 import { byId, el } from "./dom.js";
 import { applyToDocument, browserLanguage, fmt, loadTexts, t, texts } from "./i18n.js";
 import { renderInbox } from "./inbox.js";
-import { renderReports } from "./reports.js";
+import { nowChanged, renderReports } from "./reports.js";
 import { connectLive, disconnectLive } from "./live.js";
 import { openPasswordChange, renderReset } from "./password.js";
 import { refreshQueue, renderQueue, tickWaitingTimes, updateQueue } from "./queue.js";
@@ -102,6 +102,7 @@ function alertFor(event) {
 // Each event carries what changed, so the queue and the open chat change in place.
 function onEvent(event) {
   alertFor(event);
+  if (state.view === "reports") nowChanged(event);
   const open = state.detail && state.detail.id === event.handoff_id;
   if (event.type === "customer.typing") {
     if (open) showTyping();

@@ -4,6 +4,7 @@
 import { ApiError, api, attempt, showError } from "./api.js";
 import { el } from "./dom.js";
 import { LANGUAGES, RTL, channelName, fmt, t } from "./i18n.js";
+import { waited } from "./queue.js";
 import { state } from "./state.js";
 
 const REASONS = ["explicit_request", "fallback", "frustration", "business_rule"];
@@ -50,8 +51,43 @@ export function renderReports(main) {
     field("channel", words.channel, select("channel", Object.keys(t().channels).map((code) => [code, channelName(code)]))),
     field("reason", words.reason, select("reason", REASONS.map((reason) => [reason, t()[reason]]))),
     el("button", { type: "submit" }, words.show));
-  main.replaceChildren(el("h2", {}, words.title), form, el("div", { id: "report" }));
+  main.replaceChildren(el("h2", {}, words.now.title), el("div", { id: "now" }),
+    el("h2", {}, words.title), form, el("div", { id: "report" }));
+  refreshNow();
   show(form, main);
+}
+
+// The teams right now, read again when the live feed says something changed (at most once a
+// second) and every 10 s (presence changes of other teams' agents are not on this feed).
+let nowTimer = null;
+let nowDue = false;
+
+export function nowChanged(event) {
+  if (!event.type.startsWith("handoff.") && event.type !== "agent.presence") return;
+  if (nowTimer) { nowDue = true; return; }
+  refreshNow();
+  nowTimer = setTimeout(() => { nowTimer = null; if (nowDue) { nowDue = false; refreshNow(); } }, 1000);
+}
+setInterval(() => { if (state.view === "reports") refreshNow(); }, 10000);
+
+async function refreshNow() {
+  let teams;
+  try { teams = await api("GET", "/reports/now"); } catch (error) { return showError(error); }
+  const place = document.getElementById("now");
+  if (!place) return;
+  const words = t().reports.now;
+  const number = new Intl.NumberFormat(state.language);
+  const now = Date.now() / 1000;
+  place.replaceChildren(el("table", { class: "now" },
+    el("thead", {}, el("tr", {}, [words.team, words.waiting, words.oldest, words.online, words.agents].map((h) => el("th", {}, h)))),
+    el("tbody", {}, teams.map((team) => el("tr", { "data-team": team.name },
+      el("th", {}, team.name),
+      el("td", { "data-now": "waiting" }, number.format(team.waiting)),
+      el("td", { "data-now": "oldest" }, team.oldest_waiting_since == null ? "—"
+        : el("span", { class: "waiting", "data-since": team.oldest_waiting_since }, fmt(t().waiting, { time: waited(now - team.oldest_waiting_since) }))),
+      el("td", { "data-now": "online" }, number.format(team.online)),
+      el("td", { class: "loads" }, team.agents.map((agent) => el("span", { class: "load presence-" + agent.presence, title: t()[agent.presence] },
+        agent.name, " ", fmt(words.load, { open: agent.open, capacity: agent.capacity })))))))));
 }
 
 async function show(form, main) {
