@@ -42,6 +42,11 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     business_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Public holidays of this country (ISO 3166-1) and subdivision (the `holidays` package's
+    # codes), and the team's own closed dates (ISO dates): no shift starts on them.
+    country: Mapped[str | None] = mapped_column(String(2))
+    subdivision: Mapped[str | None] = mapped_column(String(16))
+    closed_dates: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Agent(Base):

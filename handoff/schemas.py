@@ -178,6 +178,11 @@ class TeamIn(Strict):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
+    # public holidays: ISO 3166-1 country and the `holidays` package's subdivision code
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    subdivision: str | None = Field(default=None, min_length=1, max_length=16)
+    closed_dates: list[date] = Field(default_factory=list, max_length=400)
+
     @field_validator("business_hours")
     @classmethod
     def _valid_hours(cls, value: dict[str, list[list[str]]] | None
@@ -185,6 +190,11 @@ class TeamIn(Strict):
         if value is not None:
             business_hours.validate(value)
         return value
+
+    @model_validator(mode="after")
+    def _known_country(self) -> TeamIn:
+        business_hours.validate_country(self.country, self.subdivision)
+        return self
 
 
 class TeamOut(BaseModel):
@@ -194,6 +204,9 @@ class TeamOut(BaseModel):
     name: str
     timezone: str
     business_hours: dict[str, list[list[str]]] | None
+    country: str | None = None
+    subdivision: str | None = None
+    closed_dates: list[str] | None = None
 
 
 class AgentCreate(Strict):

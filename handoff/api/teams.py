@@ -1,4 +1,4 @@
-"""Teams: skill groups, each with its own time zone and business hours."""
+"""Teams: skill groups, each with its own time zone, business hours, holidays and closed dates."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def put_team(name: str, body: TeamIn, session: DbSession) -> Team:
     team = queue.team_named(session, name)
     team.timezone = body.timezone
     team.business_hours = body.business_hours
+    team.country, team.subdivision = body.country, body.subdivision
+    team.closed_dates = sorted({day.isoformat() for day in body.closed_dates})
     session.commit()
     return team
 
