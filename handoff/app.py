@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from handoff import canned
 from handoff.api import (
+    admin,
     agents,
     auth,
     bot,
@@ -35,8 +38,10 @@ from handoff.request_metrics import RequestMetrics
 from handoff.services import Services, make_services
 from handoff.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 # The API's routers, in the order they are mounted (the pages last: they hold the static files).
-ROUTES = (health, metrics, auth, agents, teams, bot, handoffs, console, inbox, training,
+ROUTES = (health, metrics, auth, agents, teams, admin, bot, handoffs, console, inbox, training,
           reports, live, widget)
 
 
@@ -47,6 +52,15 @@ def moved_event(services: Services, answered: Answered) -> Event:
         return about(Kind.HANDOFF_MOVED if answered.accepted else Kind.MOVE_DECLINED, handoff,
                      conversation_id=answered.conversation_id,
                      from_conversation_id=answered.from_conversation_id)
+
+
+def seed_canned(services: Services) -> None:
+    """The canned responses of HANDOFF_CANNED_RESPONSES, into an empty table (a first start)."""
+    try:
+        with services.sessions() as session:
+            canned.seed(session, services.settings.canned_responses)
+    except (OSError, canned.CannedResponsesInvalid) as error:
+        logger.error("canned responses not seeded: %s", error)
 
 
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
@@ -84,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, settings.database_url)
+        await asyncio.to_thread(seed_canned, services)
         loop = asyncio.get_running_loop()
         services.hub.bind(loop)
         services.announcer.bind(loop)

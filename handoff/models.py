@@ -320,3 +320,31 @@ class BotSession(Base):
     started_at: Mapped[float] = mapped_column(Float)
     last_message_at: Mapped[float | None] = mapped_column(Float)
     messages: Mapped[int] = mapped_column(Integer, default=0)  # the customer's
+
+
+class CannedResponse(Base):
+    """A reply agents insert with one click, in every language; admins edit them in the console
+    and the next chat an agent opens has the change."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)  # language -> text
+    updated_at: Mapped[float] = mapped_column(Float, default=time.time)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+
+
+class AdminAudit(Base):
+    """Every change an admin makes to teams and canned responses: who, what, before and after
+    (accounts have their own, account_audit)."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))  # "agent:3"
+    action: Mapped[str] = mapped_column(String(32))  # "team.saved", "canned.deleted", ...
+    target: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)

@@ -502,3 +502,39 @@ class TeamNow(BaseModel):
     oldest_waiting_since: float | None  # the longest-waiting chat's request time
     online: int
     agents: list[AgentLoad]
+
+
+class CannedTexts(Strict):
+    """A canned response's text in every language."""
+
+    en: str = Field(min_length=1, max_length=2000)
+    fa: str = Field(min_length=1, max_length=2000)
+    ar: str = Field(min_length=1, max_length=2000)
+    he: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> CannedTexts:
+        blank = [language for language, text in self.texts().items() if not text.strip()]
+        if blank:
+            raise ValueError(f"no text in {', '.join(blank)}")
+        return self
+
+    def texts(self) -> dict[str, str]:
+        return {language: getattr(self, language).strip() for language in LANGUAGES}
+
+
+class CannedEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    texts: dict[str, str]
+    updated_at: float
+
+
+class AuditEntry(BaseModel):
+    at: float
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None

@@ -44,14 +44,11 @@ def console_settings(settings: AppSettings, agent: CurrentAgent) -> ConsoleSetti
 
 
 @routes.get("/canned-responses", response_model=list[CannedOut])
-def canned_responses(settings: AppSettings, agent: CurrentAgent,
+def canned_responses(session: DbSession, agent: CurrentAgent,
                      language: Language) -> list[CannedOut]:
-    try:
-        entries = canned.load(settings.canned_responses)
-    except (OSError, canned.CannedResponsesInvalid) as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+    """The canned responses in one language, as admins last saved them."""
     return [CannedOut(key=entry.key, language=language, text=entry.texts[language])
-            for entry in entries]
+            for entry in canned.all_responses(session) if entry.texts.get(language)]
 
 
 @routes.put("/handoffs/{handoff_id}/slots/{name}", response_model=dict[str, Any])

@@ -224,7 +224,7 @@ def test_english_chat_survives_a_reload_shows_typing_and_keeps_ltr(
     expect(widget.locator(".sw-log")).not_to_contain_text("customer wants size 42")
 
     # Canned responses come in the conversation's language.
-    english = [f"{c.key} — {c.texts['en']}" for c in canned.load(CANNED_FILE)]
+    english = [f"{c.key} — {c.texts['en']}" for c in canned.read_file(CANNED_FILE)]
     assert console.locator("#canned option").all_text_contents() == english
 
     # Accessibility: every control has a label, and text meets WCAG AA contrast.

@@ -10,9 +10,8 @@ import { state } from "./state.js";
 export async function openHandoff(id) {
   await attempt(async () => {
     const detail = await api("GET", "/handoffs/" + id);
-    if (!state.detail || state.detail.language !== detail.language || !state.canned.length) {
-      state.canned = await api("GET", "/canned-responses?language=" + detail.language);
-    }
+    // read each time: an admin's change reaches the next chat opened
+    state.canned = await api("GET", "/canned-responses?language=" + detail.language);
     state.detail = detail;
     renderDetail();
     renderQueue();
