@@ -53,4 +53,5 @@ def seed(session: Session, path: Path) -> int:
 
 
 def all_responses(session: Session) -> list[CannedResponse]:
-    return list(session.scalars(select(CannedResponse).order_by(CannedResponse.key)))
+    """In the order they were made (the seed file's first)."""
+    return list(session.scalars(select(CannedResponse).order_by(CannedResponse.id)))

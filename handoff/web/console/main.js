@@ -1,5 +1,6 @@
 // The agents' console: sign-in, presence, and live events applied to the queue and the open
 // chat in place. It uses only the service's public API (/api/v1, documented at /docs).
+import { renderAdmin } from "./admin.js";
 import { alertAgent, showTitle } from "./alerts.js";
 import { api, attempt, onUnauthorized } from "./api.js";
 import { addMessage, openHandoff, renderDetail, renderNoChat, showTyping, updateDetail } from "./chat.js";
@@ -29,6 +30,7 @@ function setLanguage(language) {
   if (!state.me) renderLogin();
   else if (state.view === "inbox") renderTrainer();
   else if (state.view === "reports") renderReportsView();
+  else if (state.view === "admin") renderAdminView();
   else renderMain();
 }
 
@@ -160,6 +162,11 @@ function renderReportsView() {
   renderReports(page("reports", "reports", true));
 }
 
+function renderAdminView() {
+  const main = page("admin", "admin", true);
+  attempt(() => renderAdmin(main));
+}
+
 function renderMain() {
   const words = t();
   state.view = "queue";
@@ -173,6 +180,7 @@ function renderMain() {
       el("label", { for: "console-language" }, words.language), languageSelect("console-language"),
       state.me.role === "admin" ? el("button", { type: "button", id: "open-inbox", onclick: renderTrainer }, words.inbox.title) : null,
       RUNS_THE_TEAM.has(state.me.role) ? el("button", { type: "button", id: "open-reports", onclick: renderReportsView }, words.reports.title) : null,
+      state.me.role === "admin" ? el("button", { type: "button", id: "open-admin", onclick: renderAdminView }, words.admin.title) : null,
       el("button", { type: "button", onclick: openPasswordChange }, words.passwords.change),
       el("button", { type: "button", onclick: signOut }, words.signOut)),
     el("p", { id: "error", role: "alert" }),
