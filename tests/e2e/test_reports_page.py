@@ -60,6 +60,19 @@ def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
         ticks = console.evaluate("Chart.getChart('chart-days').scales.y.ticks.map(t => t.label)")
         assert ticks[0] == "0"
 
+        # One agent's figures: the API's for that agent.
+        console.get_by_label("Agent").select_option(label=supervisor.name)
+        console.get_by_role("button", name="Show").click()
+        mine = supervisor.call("GET", "/reports", params={
+            "since": str(today - timedelta(days=6)), "until": str(today), "timezone": "UTC",
+            "agent": supervisor.call("GET", "/agents/me").json()["id"]}).json()
+        expect(console.locator("[data-figure=handoffs] .tile-value")).to_have_text(
+            f"{mine['total']['handoffs']:,}")
+        expect(console.locator("[data-figure=containment] .tile-value")).to_have_text("—")
+        console.get_by_label("Agent").select_option(label="All")
+        console.get_by_role("button", name="Show").click()
+        expect(console.locator("[data-figure=containment] .tile-value")).not_to_have_text("—")
+
         with console.expect_download() as download:
             console.locator("[data-export=reason]").click()
         rows = list(csv.DictReader(io.StringIO(download.value.path().read_text("utf-8"))))

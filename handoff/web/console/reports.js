@@ -28,12 +28,12 @@ const isoDay = (date) => date.toLocaleDateString("en-CA");  // YYYY-MM-DD, in lo
 function choices() {
   const today = new Date();
   const weekAgo = new Date(today.getTime() - 6 * 86400000);
-  return state.reportChoices || { since: isoDay(weekAgo), until: isoDay(today), team: "", language: "", channel: "", reason: "" };
+  return state.reportChoices || { since: isoDay(weekAgo), until: isoDay(today), team: "", agent: "", language: "", channel: "", reason: "" };
 }
 
 function query(chosen) {
   const params = new URLSearchParams({ since: chosen.since, until: chosen.until, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone });
-  for (const name of ["team", "language", "channel", "reason"]) if (chosen[name]) params.set(name, chosen[name]);
+  for (const name of ["team", "agent", "language", "channel", "reason"]) if (chosen[name]) params.set(name, chosen[name]);
   return params;
 }
 
@@ -47,6 +47,7 @@ export function renderReports(main) {
     field("since", words.since, el("input", { type: "date", name: "since", value: chosen.since, required: true })),
     field("until", words.until, el("input", { type: "date", name: "until", value: chosen.until, required: true })),
     field("team", words.team, select("team", state.teams.map((team) => [team.id, team.name]))),
+    field("agent", words.agent, select("agent", state.colleagues.map((agent) => [agent.id, agent.name]))),
     field("language", words.language, select("language", LANGUAGES.map((code) => [code, t().reports.languages[code]]))),
     field("channel", words.channel, select("channel", Object.keys(t().channels).map((code) => [code, channelName(code)]))),
     field("reason", words.reason, select("reason", REASONS.map((reason) => [reason, t()[reason]]))),
