@@ -1,6 +1,7 @@
 """The admins' page in Chromium against the real servers: an admin makes a night-shift team with
-its country's holidays and a canned response in four languages, and an agent who was already
-signed in uses that response in the next chat, with no restart (screenshot admin-en.png)."""
+its country's holidays and a canned response in four languages and changes an agent's account,
+and the agent, who was signed in all along, uses that response in the next chat, with no
+restart (screenshot admin-en.png)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,15 @@ def test_an_admin_sets_a_night_shift_and_a_canned_response_an_agent_then_uses(
         audit = console.locator("#admin-audit")
         expect(audit).to_contain_text(f"canned response saved — {key}")
         expect(audit).to_contain_text(f"team saved — {team}")
+        # The agent's account: capacity and languages changed in the table.
+        row = console.locator(f"tr[data-account='{agent.email}']")
+        row.locator("[name=capacity]").fill("2")
+        row.locator("[name=languages]").fill("ar, he")
+        with console.expect_response(lambda r: r.request.method == "PATCH") as patched:
+            row.get_by_role("button", name="Save").click()
+        assert patched.value.status == 200
+        changed = agent.call("GET", "/agents/me").json()
+        assert (changed["capacity"], changed["languages"]) == (2, ["ar", "he"])
         console.evaluate("window.scrollTo(0, 0)")
         screenshot(console, "admin-en")
 
