@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import IO, Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 _ids: ContextVar[dict[str, Any]] = ContextVar("log_ids", default={})  # noqa: B039 (never mutated)
@@ -49,7 +50,8 @@ def handler(log_format: str, stream: IO[str] | None = None) -> logging.Handler:
         made.setFormatter(JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            json_ensure_ascii=False))
+            # uvicorn's copy of the message with terminal colours in it
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"], json_ensure_ascii=False))
     else:
         made.setFormatter(logging.Formatter(TEXT_FORMAT))
     return made

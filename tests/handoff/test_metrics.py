@@ -122,12 +122,14 @@ def test_log_lines_are_json_with_the_ids_of_what_they_are_about() -> None:
         with logs.about(handoff_id=8):
             log.warning("inner")
     log.error("outside")
+    log.info("Started server process [%d]", 7, extra={"color_message": "\x1b[36m%d\x1b[0m"})
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines[0] | {"time": None} == {"time": None, "level": "INFO", "logger": "tests.logs",
                                           "message": "claimed by سارا", "handoff_id": 7,
                                           "conversation_id": "conv-۵۸"}
     assert (lines[1]["handoff_id"], lines[1]["conversation_id"]) == (8, "conv-۵۸")
     assert "handoff_id" not in lines[2] and lines[2]["level"] == "ERROR"
+    assert lines[3]["message"] == "Started server process [7]" and "color_message" not in lines[3]
 
 
 def test_every_named_event_is_a_log_line_about_its_handoff(client: TestClient) -> None:
