@@ -69,6 +69,12 @@ def test_an_admin_sets_a_night_shift_and_a_canned_response_an_agent_then_uses(
         assert (changed["capacity"], changed["languages"]) == (2, ["ar", "he"])
         console.evaluate("window.scrollTo(0, 0)")
         screenshot(console, "admin-en")
+        console.get_by_label("Console language").select_option("ar")
+        expect(console.locator("html")).to_have_attribute("dir", "rtl")
+        expect(console.get_by_role("heading", name="الإدارة")).to_be_visible()
+        expect(console.locator("#admin-audit")).to_contain_text(f"حُفظ الرد الجاهز — {key}")
+        screenshot(console, "admin-ar")
+        console.get_by_label("لغة اللوحة").select_option("en")
 
         # The agent, signed in all along, gets an Arabic chat and finds the new response.
         widget = open_page(browser, f"{base}/widget/demo", "ar")
