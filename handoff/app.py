@@ -34,6 +34,7 @@ from handoff.migrate import upgrade
 from handoff.models import Handoff
 from handoff.moves import Answered
 from handoff.queue import HandoffConflict
+from handoff.redis_hub import RedisHub
 from handoff.request_metrics import RequestMetrics
 from handoff.services import Services, make_services
 from handoff.settings import Settings
@@ -66,7 +67,7 @@ def seed_canned(services: Services) -> None:
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """The event consumer (customers' messages), the outbox (agents' messages), the assigner,
     the fetcher of customers' photos and the trainers' inbox, plus on PostgreSQL the listener
-    for Rasa's event table's notifications."""
+    for Rasa's event table's notifications, and with Redis the other replicas' live events."""
     settings = services.settings
 
     async def customer_wrote(batch: Batch) -> None:
@@ -89,6 +90,8 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
     ]
     if services.wakeup is not None:
         coroutines.append(services.wakeup.run(stop))
+    if isinstance(services.hub, RedisHub):  # the other replicas' live events
+        coroutines.append(services.hub.run(stop))
     return [asyncio.create_task(coroutine) for coroutine in coroutines]
 
 
@@ -109,6 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
         stop.set()
         services.assigner.wake.set()
         await asyncio.gather(*tasks)
+        if isinstance(services.hub, RedisHub):
+            await services.hub.aclose()
         await services.training.aclose()
         await services.rasa.aclose()
         await services.attachments.aclose()

@@ -24,6 +24,7 @@ from handoff.models import Attachment, Handoff
 from handoff.nlu_data import NluData
 from handoff.notices import Announcer, CustomerNotices
 from handoff.rasa_client import RasaClient
+from handoff.redis_hub import RedisHub
 from handoff.schemas import MessageOut
 from handoff.settings import Settings
 from handoff.sign_in_limits import SignInLimiter
@@ -57,7 +58,8 @@ class Services:
 def make_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    hub = Hub()
+    hub = (RedisHub(settings.redis_url, settings.redis_channel) if settings.redis_url
+           else Hub())
     events = Dispatcher()
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     notices = CustomerNotices(rasa)

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     rasa_python: Path = Field(Path(__file__).resolve().parent.parent / ".venv-rasa" / "bin"
                               / "python", alias="HANDOFF_RASA_PYTHON")
     report_folds: int = Field(5, alias="HANDOFF_REPORT_FOLDS", ge=0, le=20)
+    # Redis, through which several replicas of the service share their live feeds (agents' and
+    # widgets'); unset, the feeds are in-process (one replica).
+    redis_url: str | None = Field(None, alias="HANDOFF_REDIS_URL", min_length=1)
+    redis_channel: str = Field("handoff:live", alias="HANDOFF_REDIS_CHANNEL", min_length=1)
     # The bearer token Prometheus scrapes /metrics with; unset, /metrics answers 404.
     metrics_token: str | None = Field(None, alias="HANDOFF_METRICS_TOKEN", min_length=16)
     # "json": one JSON object per log line, with the handoff's and conversation's ids; "text".
