@@ -417,7 +417,7 @@ def test_an_agent_in_another_tab_is_told_of_a_new_chat_and_sees_its_countdown(
         expect(console.locator("#queue-list .empty")).to_be_visible()
         look_away(console, True)
         widget.get_by_role("button", name="לדבר עם נציג").click()
-        expect(widget.get_by_role("status")).to_contain_text(agent.name)
+        expect(widget.get_by_role("status")).to_contain_text(agent.name, timeout=30_000)
         reference = widget.evaluate("window.supportWidget.state.status.reference")
 
         expect(console).to_have_title("(1) Agent console")

@@ -29,7 +29,7 @@ def test_a_supervisor_reads_the_reports_with_their_charts_and_exports_them(
     supervisor = agent_factory(languages=("fa",), role="supervisor")
     widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo", "fa-IR")
     widget.get_by_role("button", name="گفتگو با کارشناس").click()  # today's handoff, at least
-    expect(widget.get_by_role("status")).to_contain_text("شماره پیگیری")
+    expect(widget.get_by_role("status")).to_contain_text("شماره پیگیری", timeout=30_000)
     console = sign_in(browser, stack.config.handoff_url, supervisor)
     others: list[Any] = []
     try:
