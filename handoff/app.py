@@ -67,7 +67,8 @@ def seed_canned(services: Services) -> None:
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """The event consumer (customers' messages), the outbox (agents' messages), the assigner,
     the fetcher of customers' photos and the trainers' inbox, plus on PostgreSQL the listener
-    for Rasa's event table's notifications, and with Redis the other replicas' live events."""
+    for Rasa's event table's notifications, with Redis the other replicas' live events, and
+    with RabbitMQ the writer of Rasa's events into that table."""
     settings = services.settings
 
     async def customer_wrote(batch: Batch) -> None:
@@ -92,6 +93,8 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
         coroutines.append(services.wakeup.run(stop))
     if isinstance(services.hub, RedisHub):  # the other replicas' live events
         coroutines.append(services.hub.run(stop))
+    if services.journal is not None:  # Rasa's events, from RabbitMQ
+        coroutines.append(services.journal.run(stop))
     return [asyncio.create_task(coroutine) for coroutine in coroutines]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import sessionmaker
@@ -104,6 +104,22 @@ class StateCollector(Collector):
         yield lag
 
 
+class JournalCollector(Collector):
+    """Whether this replica is RabbitMQ's consumer of Rasa's events, and what it wrote."""
+
+    def __init__(self, journal: Any) -> None:
+        self._journal = journal  # handoff.rabbitmq_journal.RabbitMQJournal
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        yield GaugeMetricFamily(
+            "handoff_rabbitmq_consumer_active",
+            "1 while this replica holds the queue of Rasa's events (one replica at a time).",
+            value=int(self._journal.holding))
+        yield CounterMetricFamily("handoff_rabbitmq_events_written",
+                                  "Rasa's events this replica wrote to the event table.",
+                                  value=self._journal.stored)
+
+
 class Metrics:
     """The instruments the service observes, in one registry."""
 
@@ -135,3 +151,6 @@ class Metrics:
 
     def watch_state(self, sessions: sessionmaker, events_engine: Engine, consumer: Any) -> None:
         self.registry.register(StateCollector(sessions, events_engine, consumer))
+
+    def watch_journal(self, journal: Any) -> None:
+        self.registry.register(JournalCollector(journal))

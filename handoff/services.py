@@ -23,6 +23,7 @@ from handoff.metrics import Metrics
 from handoff.models import Attachment, Handoff
 from handoff.nlu_data import NluData
 from handoff.notices import Announcer, CustomerNotices
+from handoff.rabbitmq_journal import Journal, RabbitMQJournal
 from handoff.rasa_client import RasaClient
 from handoff.redis_hub import RedisHub
 from handoff.schemas import MessageOut
@@ -53,6 +54,7 @@ class Services:
     nlu_data: NluData  # the files the trainers' decisions are written to
     training: ModelTraining  # new models trained, reported and promoted from the page
     metrics: Metrics  # what operators scrape at /metrics
+    journal: RabbitMQJournal | None  # Rasa's events from RabbitMQ into the event table
 
 
 def make_services(settings: Settings) -> Services:
@@ -93,6 +95,11 @@ def make_services(settings: Settings) -> Services:
     wakeup = EventWakeup(events_engine) if events_engine.dialect.name == "postgresql" else None
     consumer = EventConsumer(events_engine, sessions, wakeup=wakeup, turns=metrics.turns)
     metrics.watch_state(sessions, events_engine, consumer)
+    journal = (RabbitMQJournal(Journal(events_engine), settings.rabbitmq_url,
+                               settings.rabbitmq_queue, settings.rabbitmq_exchange)
+               if settings.rabbitmq_url else None)
+    if journal is not None:
+        metrics.watch_journal(journal)
     return Services(settings, engine, events_engine, sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
                     Fetcher(sessions, settings, fetched), continuity,
@@ -102,4 +109,4 @@ def make_services(settings: Settings) -> Services:
                     InboxCollector(events_engine, sessions, readers=[bot_sessions.record]),
                     NluData(settings.project_dir),
                     ModelTraining(settings.project_dir, settings.rasa_python,
-                                  settings.report_folds, rasa), metrics)
+                                  settings.report_folds, rasa), metrics, journal)

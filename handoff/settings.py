@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     # widgets'); unset, the feeds are in-process (one replica).
     redis_url: str | None = Field(None, alias="HANDOFF_REDIS_URL", min_length=1)
     redis_channel: str = Field("handoff:live", alias="HANDOFF_REDIS_CHANNEL", min_length=1)
+    # RabbitMQ, where Rasa's `pika` event broker publishes (several Rasa replicas); set, the
+    # service writes those events to HANDOFF_EVENTS_URL's table itself (rabbitmq_journal.py).
+    rabbitmq_url: str | None = Field(None, alias="HANDOFF_RABBITMQ_URL", min_length=1)
+    rabbitmq_queue: str = Field("handoff_events", alias="HANDOFF_RABBITMQ_QUEUE", min_length=1)
+    rabbitmq_exchange: str = Field("rasa-exchange", alias="HANDOFF_RABBITMQ_EXCHANGE",
+                                   min_length=1)
     # The bearer token Prometheus scrapes /metrics with; unset, /metrics answers 404.
     metrics_token: str | None = Field(None, alias="HANDOFF_METRICS_TOKEN", min_length=16)
     # "json": one JSON object per log line, with the handoff's and conversation's ids; "text".
