@@ -7,7 +7,7 @@ APP_VENV := .venv
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup train report run test lint clean browser lock
+.PHONY: setup train report run run-scaled test lint clean browser haproxy lock
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -52,6 +52,15 @@ $(CHROMIUM):
 	  || { $(SUDO) apt-get update -q >/dev/null && \
 	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 
+# The scale-out profile's balancer (deploy/haproxy.cfg): Debian's HAProxy.
+HAPROXY := /usr/sbin/haproxy
+haproxy: $(HAPROXY)
+$(HAPROXY):
+	@echo "installing Debian's haproxy for the scale-out profile"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null \
+	  || { $(SUDO) apt-get update -q >/dev/null && \
+	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null; }
+
 # Trains only when data/, config.yml, domain.yml or nlu/ changed since the last model.
 train: setup
 	$(APP_VENV)/bin/python -m tools.train
@@ -63,11 +72,15 @@ report: train
 run: train
 	$(APP_VENV)/bin/python -m tools.stack
 
+# Two replicas of every tier behind HAProxy, on PostgreSQL, Redis and RabbitMQ (tools/scaled.py).
+run-scaled: train haproxy
+	$(APP_VENV)/bin/python -m tools.scaled
+
 lint: setup
 	$(APP_VENV)/bin/ruff check .
 
 # REQUIRE_BROWSER: here a missing Chromium fails the browser tests instead of skipping them.
-test: train lint browser
+test: train lint browser haproxy
 	$(RASA_VENV)/bin/python -m pytest tests/bot tests/rasa_runtime
 	REQUIRE_BROWSER=1 $(APP_VENV)/bin/python -m pytest tests/repo tests/bench tests/handoff tests/e2e
 

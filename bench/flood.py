@@ -27,6 +27,7 @@ import socketio
 
 from bench.load.servers import OurSystem
 from bench.load.turns import MESSAGES, percentile
+from tools.stack import StackConfig
 
 OVERSIZED = "word " * 10_000  # 50,000 characters: under the 64 KB socket.io frame
 MAXIMAL = ("سفارشم کجاست " * 400)[:4000]  # at the length limit: NLU reads it
@@ -121,7 +122,9 @@ class Run:
 
 def measure(name: str, overrides: dict[str, str], customers: int, seconds: float) -> Run:
     with tempfile.TemporaryDirectory() as var:
-        system = OurSystem(Path(var), _free_ports(), overrides)
+        rasa, actions, handoff = _free_ports()
+        system = OurSystem(StackConfig(var_dir=Path(var), rasa_port=rasa, actions_port=actions,
+                                       handoff_port=handoff, overrides=overrides))
         print(f"[{name}] starting the stack ...", flush=True)
         system.start()
         try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
@@ -30,6 +31,7 @@ from handoff.api import (
 )
 from handoff.event_consumer import Batch
 from handoff.events import Event, Kind, about
+from handoff.lease import Worker, while_held
 from handoff.migrate import upgrade
 from handoff.models import Handoff
 from handoff.moves import Answered
@@ -66,7 +68,8 @@ def seed_canned(services: Services) -> None:
 
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """The event consumer (customers' messages), the outbox (agents' messages), the assigner,
-    the fetcher of customers' photos and the trainers' inbox, plus on PostgreSQL the listener
+    the fetcher of customers' photos and the trainers' inbox (all but the assigner on one
+    replica at a time: handoff/lease.py), plus on PostgreSQL the listener
     for Rasa's event table's notifications, with Redis the other replicas' live events, and
     with RabbitMQ the writer of Rasa's events into that table."""
     settings = services.settings
@@ -81,13 +84,19 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
         for answered in batch.moved:
             services.events.emit(await asyncio.to_thread(moved_event, services, answered))
 
+    lease = services.lease  # one replica at a time reads Rasa's events and retries
+
+    def held(work: Worker) -> Coroutine[Any, Any, None]:
+        return while_held(lease, stop, work)
+
     coroutines = [
-        services.consumer.run(settings.poll_interval, stop, customer_wrote,
-                     settings.notified_poll_interval),
-        services.outbox.run(2.0, stop),
+        lease.run(stop),
+        held(lambda lost: services.consumer.run(settings.poll_interval, lost, customer_wrote,
+                                                settings.notified_poll_interval)),
+        held(lambda lost: services.outbox.run(2.0, lost)),
         services.assigner.run(stop),
-        services.attachments.run(1.0, stop),
-        services.inbox.run(settings.inbox_poll_interval, stop),
+        held(lambda lost: services.attachments.run(1.0, lost)),
+        held(lambda lost: services.inbox.run(settings.inbox_poll_interval, lost)),
     ]
     if services.wakeup is not None:
         coroutines.append(services.wakeup.run(stop))
@@ -95,7 +104,17 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
         coroutines.append(services.hub.run(stop))
     if services.journal is not None:  # Rasa's events, from RabbitMQ
         coroutines.append(services.journal.run(stop))
-    return [asyncio.create_task(coroutine) for coroutine in coroutines]
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    for task in tasks:
+        task.add_done_callback(_report_death)
+    return tasks
+
+
+def _report_death(task: asyncio.Task[None]) -> None:
+    """A worker that ends with an error says so at once, not at shutdown."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("background worker %s stopped", task.get_coro().__qualname__,
+                     exc_info=error)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -3,6 +3,8 @@
 Messages are stored first (an outbox). Before each send the attempt is recorded; a message whose
 earlier attempt has an unknown outcome (the service died, or Rasa timed out) is looked up in the
 Rasa tracker by its id before it is sent again, so a restart neither loses nor doubles it.
+Several replicas of the service take turns on a handoff's messages (a PostgreSQL advisory lock
+per handoff), so two of them never send the same message.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import sessionmaker
 
 from common.protocol import (
@@ -31,6 +34,7 @@ from handoff.models import Agent, Handoff, Message
 from handoff.rasa_client import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
+REPLICA_LOCKS = 0x68616E6F  # pg_advisory_lock's first key ("hano"); the handoff's id the second
 
 
 def widget_message(channel: str, message_id: int, agent_name: str | None) -> dict | None:
@@ -82,6 +86,29 @@ class Outbox:
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary())
 
+    @asynccontextmanager
+    async def _replicas_turn(self, handoff_id: int) -> AsyncIterator[None]:
+        """Held while this replica sends the handoff's messages (PostgreSQL; SQLite has one)."""
+        engine: Engine = self._sessions.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        lock = {"kind": REPLICA_LOCKS, "id": handoff_id}
+        connection = await asyncio.to_thread(engine.connect)
+        try:
+            await asyncio.to_thread(connection.execute,
+                                    text("SELECT pg_advisory_lock(:kind, :id)"), lock)
+            await asyncio.to_thread(connection.commit)
+            yield
+            await asyncio.to_thread(connection.execute,
+                                    text("SELECT pg_advisory_unlock(:kind, :id)"), lock)
+            await asyncio.to_thread(connection.commit)
+        except BaseException:
+            await asyncio.to_thread(connection.invalidate)  # its session, and any lock, end
+            raise
+        finally:
+            await asyncio.to_thread(connection.close)
+
     def _lock_for(self, handoff_id: int) -> asyncio.Lock:
         lock = self._locks.get(handoff_id)
         if lock is None:
@@ -131,7 +158,7 @@ class Outbox:
         """Send the handoff's undelivered agent messages, in order. The database work runs in
         worker threads, so a busy database never stalls the event loop."""
         flushed = Flushed()
-        async with self._lock_for(handoff_id):
+        async with self._lock_for(handoff_id), self._replicas_turn(handoff_id):
             for item in await asyncio.to_thread(self._claim_pending, handoff_id):
                 try:
                     if not (item.uncertain and await self._already_delivered(

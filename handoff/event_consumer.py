@@ -16,7 +16,7 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, inspect, select, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.protocol import META_ATTACHMENTS, META_SHOWN, META_VERIFIED_PHONE, TELEGRAM
@@ -279,12 +279,22 @@ class EventConsumer:
     async def run(self, interval: float, stop: asyncio.Event, on_recorded: OnRecorded,
                   notified_interval: float | None = None) -> None:
         """Poll until `stop` is set; wait while Rasa has not created its table yet. Where the
-        table notifies, polls `notified_interval` apart are only a safety net."""
+        table notifies, polls `notified_interval` apart are only a safety net. The offset is
+        read again first: another replica may have consumed meanwhile (handoff/lease.py)."""
+        self._offset = None
         look_for_table, said_so = True, False
         while not stop.is_set():
             try:
                 batch = await asyncio.to_thread(self._poll, look_for_table)
                 reason = "not created yet"
+            except IntegrityError:
+                # Another replica recorded these events (the lease changed hands as this one
+                # read): read on from the offset it saved.
+                logger.warning("events already recorded by another replica; reading on from "
+                               "the saved offset")
+                self._offset = None
+                await pause(stop, interval)
+                continue
             except (OperationalError, ProgrammingError) as error:
                 batch, reason = None, str(error.orig)
             look_for_table = batch is None

@@ -295,7 +295,9 @@ class InboxCollector:
                 row.embedding = _to_bytes(vector)
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; wait while Rasa has not created its table yet."""
+        """Poll until `stop` is set; wait while Rasa has not created its table yet. The offset is
+        read again first: another replica may have read meanwhile (handoff/lease.py)."""
+        self._offset = None
         while not stop.is_set():
             try:
                 if not await asyncio.to_thread(inspect(self._events).has_table, "events"):

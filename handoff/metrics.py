@@ -120,6 +120,16 @@ class JournalCollector(Collector):
                                   value=self._journal.stored)
 
 
+class _Gauge(Collector):
+    """One value, read when scraped."""
+
+    def __init__(self, name: str, documentation: str, read: Any) -> None:
+        self._name, self._documentation, self._read = name, documentation, read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(self._name, self._documentation, value=self._read())
+
+
 class Metrics:
     """The instruments the service observes, in one registry."""
 
@@ -151,6 +161,12 @@ class Metrics:
 
     def watch_state(self, sessions: sessionmaker, events_engine: Engine, consumer: Any) -> None:
         self.registry.register(StateCollector(sessions, events_engine, consumer))
+
+    def watch_lease(self, lease: Any) -> None:
+        """handoff.lease.Lease: whether this replica runs the readers and the retry loops."""
+        self.registry.register(_Gauge("handoff_workers_lease_held",
+                                      "1 while this replica holds the workers' lease.",
+                                      lambda: int(lease.held)))
 
     def watch_journal(self, journal: Any) -> None:
         self.registry.register(JournalCollector(journal))

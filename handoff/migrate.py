@@ -1,6 +1,7 @@
 """Database migrations with Alembic: `python -m handoff.migrate [upgrade|check|revision -m MSG]`.
 
-The service upgrades its database to the newest revision when it starts.
+The service upgrades its database to the newest revision when it starts. Replicas starting
+together take turns on PostgreSQL (an advisory lock), so one migrates and the others find it done.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x68616E64  # pg_advisory_lock's key: "hand"
 
 
 def alembic_config(database_url: str) -> Config:
@@ -23,7 +26,19 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    if not database_url.startswith("postgresql"):
+        command.upgrade(alembic_config(database_url), "head")
+        return
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as turn:  # held until the upgrade is done, by this replica
+            turn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(database_url), "head")
+            finally:
+                turn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

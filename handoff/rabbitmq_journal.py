@@ -114,7 +114,6 @@ class RabbitMQJournal:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop`; reconnect, and ask again for the consumer, every RETRY_SECONDS."""
-        await asyncio.to_thread(self._journal.create)
         said: str | None = None
         while not stop.is_set():
             try:
@@ -132,6 +131,8 @@ class RabbitMQJournal:
             await pause(stop, RETRY_SECONDS)
 
     async def _consume(self, stop: asyncio.Event) -> None:
+        # Replicas starting together may both create it: the loser retries, and finds it.
+        await asyncio.to_thread(self._journal.create)
         connection = await aio_pika.connect(self._url, timeout=5)
         async with connection:
             channel = await connection.channel()

@@ -19,6 +19,7 @@ from handoff.event_wakeup import EventWakeup
 from handoff.events import Dispatcher, Event, Kind
 from handoff.hub import Hub
 from handoff.inbox import InboxCollector
+from handoff.lease import Lease
 from handoff.metrics import Metrics
 from handoff.models import Attachment, Handoff
 from handoff.nlu_data import NluData
@@ -55,6 +56,7 @@ class Services:
     training: ModelTraining  # new models trained, reported and promoted from the page
     metrics: Metrics  # what operators scrape at /metrics
     journal: RabbitMQJournal | None  # Rasa's events from RabbitMQ into the event table
+    lease: Lease  # which replica runs the readers of Rasa's events and the retry loops
 
 
 def make_services(settings: Settings) -> Services:
@@ -100,6 +102,8 @@ def make_services(settings: Settings) -> Services:
                if settings.rabbitmq_url else None)
     if journal is not None:
         metrics.watch_journal(journal)
+    lease = Lease(engine)
+    metrics.watch_lease(lease)
     return Services(settings, engine, events_engine, sessions, hub, events,
                     rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
                     Fetcher(sessions, settings, fetched), continuity,
@@ -109,4 +113,4 @@ def make_services(settings: Settings) -> Services:
                     InboxCollector(events_engine, sessions, readers=[bot_sessions.record]),
                     NluData(settings.project_dir),
                     ModelTraining(settings.project_dir, settings.rasa_python,
-                                  settings.report_folds, rasa), metrics, journal)
+                                  settings.report_folds, rasa), metrics, journal, lease)

@@ -123,6 +123,13 @@ class StackConfig:
                      "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1")],
         }
 
+    def process_environment(self, name: str) -> dict[str, str]:
+        """What one process's environment adds to the stack's (a replica's own port, say)."""
+        return {}
+
+    def prepare(self) -> None:
+        """Whatever must exist before the processes start (the embedded profile: nothing)."""
+
     def readiness(self) -> dict[str, str]:
         return {
             "handoff": f"{self.handoff_url}/healthz",
@@ -154,14 +161,16 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.log_dir = config.var_dir / "logs"
 
-    def start(self, names: tuple[str, ...] = ("handoff", "actions", "rasa")) -> None:
+    def start(self, names: tuple[str, ...] | None = None) -> None:
+        """Start the named processes, by default all of the configuration's."""
         if not self.config.model.exists():
             raise FileNotFoundError(f"no model at {self.config.model}; run `make train` first")
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.config.prepare()
         env = self.config.environment()
         commands = self.config.commands()
-        for name in names:
-            self._start_one(name, commands[name], env)
+        for name in names or tuple(commands):
+            self._start_one(name, commands[name], env | self.config.process_environment(name))
 
     def _start_one(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -213,26 +222,16 @@ class Stack:
             del self.processes[name]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rasa-port", type=int, default=5005)
-    parser.add_argument("--actions-port", type=int, default=5055)
-    parser.add_argument("--handoff-port", type=int, default=8000)
-    args = parser.parse_args()
-    config = StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port,
-                         handoff_port=args.handoff_port)
-    stack = Stack(config, echo=True)
+def serve(stack: Stack, ready: str) -> int:
+    """Start the stack, print `ready` once every process answers, and run until Ctrl-C, SIGTERM
+    or a process exits; then stop everything."""
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         stack.start()
         print("starting; Rasa loads its model in about a minute ...", flush=True)
         stack.wait_ready()
-        print(f"\nready: Rasa {config.rasa_url} ({describe(channels(config.environment()))}), "
-              f"handoff service {config.handoff_url} (API docs at /docs). Secrets: "
-              f"{config.var_dir}/secrets.env (HANDOFF_ADMIN_TOKEN makes the first admin account: "
-              f"POST /api/v1/auth/bootstrap, README \"Trying it by hand\"). Ctrl-C stops "
-              f"everything.\n", flush=True)
+        print(f"\n{ready}\n", flush=True)
         while not stopping.is_set():
             for name, process in stack.processes.items():
                 if process.poll() is not None:
@@ -245,6 +244,25 @@ def main() -> int:
         print("stopping ...", flush=True)
         stack.stop()
     return 0
+
+
+def ready_line(config: StackConfig) -> str:
+    return (f"ready: Rasa {config.rasa_url} ({describe(channels(config.environment()))}), "
+            f"handoff service {config.handoff_url} (API docs at /docs). Secrets: "
+            f"{config.var_dir}/secrets.env (HANDOFF_ADMIN_TOKEN makes the first admin account: "
+            f"POST /api/v1/auth/bootstrap, README \"Trying it by hand\"). Ctrl-C stops "
+            f"everything.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--handoff-port", type=int, default=8000)
+    args = parser.parse_args()
+    config = StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port,
+                         handoff_port=args.handoff_port)
+    return serve(Stack(config, echo=True), ready_line(config))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Load and latency of the running system, side by side with bare Rasa.
 
-    .venv/bin/python -m bench.load [--levels 1,8,32,128] [--profiles embedded,postgres]
+    .venv/bin/python -m bench.load [--levels 1,8,32,128] [--profiles embedded,postgres,scaled]
 
 1. Bare Rasa: the `rasa init` bot (trained once into var/bench/bare) on the REST channel, with no
    actions, no event broker and an in-memory tracker.
 2. Our system on the embedded default (SQLite), then with PostgreSQL as Rasa's tracker store and
-   event broker and as the handoff database.
+   event broker and as the handoff database, then (`scaled`) the scale-out profile: two replicas
+   of every tier behind HAProxy, on PostgreSQL, Redis and RabbitMQ (tools/scaled.py), where the
+   run ends with the recovery after one replica of every tier is killed.
 For each: start time until a message is answered (model loaded), bot-turn latency and throughput
 at each concurrency, and, for ours, the handoff path with `--handoffs` handoffs open at once;
 then the memory of each process. Loopback only; every phase is bounded in turns and time.
@@ -24,9 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.load.handoffs import HandoffRun, run_handoffs
+from bench.load.recovery import recover
 from bench.load.servers import BareRasa, OurSystem, postgres_overrides
 from bench.load.turns import TurnResult, percentile, run_level, turns_for
 from tools.model import ROOT
+from tools.scaled import ScaledConfig
+from tools.stack import StackConfig
 
 RUNS = ROOT / "var" / "bench"
 
@@ -80,12 +85,24 @@ def measure_bare(levels: list[int], minimum_turns: int) -> dict[str, Any]:
         bare.stop()
 
 
+def _config(profile: str, var: Path, settings: dict[str, str]) -> StackConfig:
+    tag = uuid.uuid4().hex[:8]
+    if profile == "scaled":
+        return ScaledConfig(var_dir=var, rasa_port=_port(), actions_port=_port(),
+                            handoff_port=_port(), stats_port=_port(), prefix=f"bench{tag}",
+                            replica_ports={tier: (_port(), _port())
+                                           for tier in ("rasa", "actions", "handoff")},
+                            overrides=dict(settings))
+    overrides = postgres_overrides(tag) if profile == "postgres" else {}
+    return StackConfig(var_dir=var, rasa_port=_port(), actions_port=_port(),
+                       handoff_port=_port(), overrides=overrides | settings)
+
+
 def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: int,
                  settings: dict[str, str], think: tuple[float, float]) -> dict[str, Any]:
-    overrides = postgres_overrides(uuid.uuid4().hex[:8]) if profile == "postgres" else {}
-    var = RUNS / profile  # kept until the next run: the three servers' logs are in logs/
+    var = RUNS / profile  # kept until the next run: the servers' logs are in logs/
     shutil.rmtree(var, ignore_errors=True)
-    system = OurSystem(var, (_port(), _port(), _port()), overrides | settings)
+    system = OurSystem(_config(profile, var, settings))
     try:
         started = system.start()
         figures = (_levels(system.config.rasa_url, system.headers, levels, minimum_turns)
@@ -98,10 +115,14 @@ def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: 
                                                  system.config.handoff_url, admin, handoffs,
                                                  think=think))
             path["cpu_s"] = {name: used - before[name] for name, used in system.cpu().items()}
-        return {"start_s": started, "turns": figures, "handoffs": path,
-                "memory_mib": system.memory(), "settings": settings}
+        memory = system.memory()
+        recovery = recover(system) if profile == "scaled" else None
+        return {"start_s": started, "turns": figures, "handoffs": path, "memory_mib": memory,
+                "recovery": recovery, "settings": settings}
     finally:
         system.stop()
+        if isinstance(system.config, ScaledConfig):
+            system.config.discard()
 
 
 def report(results: dict[str, Any]) -> None:
@@ -138,6 +159,14 @@ def report(results: dict[str, Any]) -> None:
                 f"{process} {seconds:.1f} s" for process, seconds in path["cpu_s"].items()))
             for failure in path["failures"]:
                 print(f"  failure: {failure}")
+    for name, result in results.items():
+        if result.get("recovery"):
+            recovery = result["recovery"]
+            print(f"\nrecovery, {name}: {', '.join(recovery['killed'])} killed with SIGKILL; "
+                  f"bot turns through the balancer again after {recovery['turns_s']:.1f} s, "
+                  f"the workers' lease on {recovery['lease_holder']} after "
+                  f"{recovery['lease_s']:.1f} s, a new handoff's round trip after "
+                  f"{recovery['handoff_s']:.1f} s")
 
 
 def main() -> None:

@@ -148,12 +148,11 @@ def postgres_overrides(tag: str) -> dict[str, str]:
 
 
 class OurSystem:
-    """Rasa + action server + handoff service via tools/stack.py, like `make run`."""
+    """Our servers via tools/stack.py, as `make run` (a StackConfig) or `make run-scaled` (a
+    ScaledConfig) starts them."""
 
-    def __init__(self, var_dir: Path, ports: tuple[int, int, int],
-                 overrides: dict[str, str]) -> None:
-        self.config = StackConfig(var_dir=var_dir, rasa_port=ports[0], actions_port=ports[1],
-                                  handoff_port=ports[2], overrides=overrides)
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
         self.stack = Stack(self.config)
         self.headers = self.config.rest_headers()
 

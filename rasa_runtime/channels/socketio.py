@@ -9,6 +9,10 @@
   a message under any other is refused.
 - **Frames.** One socket.io message is at most `MAX_FRAME_BYTES`; engine.io closes a connection
   that sends more (Rasa's allows 1 MB).
+- **Replicas.** With `RASA_SOCKETIO_REDIS_URL`, the rooms are shared through Redis
+  (python-socketio's Redis manager, on the channel `RASA_SOCKETIO_REDIS_CHANNEL`): a message
+  for a customer, an agent's included, reaches them from whichever Rasa replica handles it,
+  whichever replica holds their socket.
 - **Rate.** A connection's messages are limited (rasa_runtime/fixes/message_rate.py), whatever
   conversations they name; each conversation's are limited on every channel.
 """
@@ -43,6 +47,15 @@ def allowed_origins(env: Mapping[str, str]) -> list[str] | str | None:
     return origins or None
 
 
+def share_rooms(sio: Any, url: str, channel: str) -> None:
+    """Emits go through Redis to every replica, each delivering to the sockets it holds."""
+    from socketio import AsyncRedisManager
+
+    manager = AsyncRedisManager(url, channel=channel)
+    manager.set_server(sio)
+    sio.manager = manager  # before the first connection, which initialises it
+
+
 def valid_session_id(value: object) -> bool:
     return isinstance(value, str) and bool(SESSION_ID.match(value))
 
@@ -57,6 +70,9 @@ class WidgetSocketInput(SocketIOInput):
         sio = self.sio
         sio.eio.cors_allowed_origins = allowed_origins(os.environ)
         sio.eio.max_http_buffer_size = MAX_FRAME_BYTES
+        if redis_url := os.environ.get("RASA_SOCKETIO_REDIS_URL"):
+            share_rooms(sio, redis_url,
+                        os.environ.get("RASA_SOCKETIO_REDIS_CHANNEL", "handoffdesk-socketio"))
         handlers = sio.handlers[self.namespace or "/"]
         rasa_session_request = handlers["session_request"]
         rasa_message = handlers[self.user_message_evt]

@@ -78,6 +78,14 @@ class Customer:
     def receive_text(self, timeout: float = 30.0) -> str:
         return self.receive(timeout)["text"]
 
+    def collect(self, into: list[str], seconds: float) -> None:
+        """Move each text that arrives into `into`, until none has come for `seconds`."""
+        while True:
+            try:
+                into.append(self.inbox.get(timeout=seconds)["text"])
+            except queue.Empty:
+                return
+
     def nothing_received(self, seconds: float) -> bool:
         try:
             self.inbox.get(timeout=seconds)

@@ -1,0 +1,102 @@
+"""Several replicas of the service on one PostgreSQL database: one at a time holds the workers'
+lease and hands it on when it goes; an agent's messages reach the customer once, whichever
+replicas send them; database migrations run once when replicas start together."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+from handoff.app import create_app
+from handoff.lease import Lease, while_held
+from handoff.migrate import upgrade
+from handoff.settings import Settings
+from tests.handoff.support import RasaApi, RasaEvents, escalate, make_agent, postgres_database
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """Replicas share a database: PostgreSQL only (SQLite is one machine's, one replica's)."""
+    url, drop = postgres_database()
+    yield url
+    drop()
+
+
+def test_one_replica_at_a_time_holds_the_lease_and_the_next_takes_it(database_url: str) -> None:
+    engine = create_engine(database_url)
+    ran: list[str] = []
+
+    async def scenario() -> None:
+        first, second = Lease(engine), Lease(engine)
+        stop_first, stop_second = asyncio.Event(), asyncio.Event()
+
+        async def work(name: str, lost: asyncio.Event) -> None:
+            ran.append(f"{name} starts")
+            await lost.wait()
+            ran.append(f"{name} stops")
+
+        tasks = [asyncio.create_task(first.run(stop_first)),
+                 asyncio.create_task(while_held(first, stop_first,
+                                                lambda lost: work("first", lost)))]
+        while not first.held:
+            await asyncio.sleep(0.05)
+        tasks += [asyncio.create_task(second.run(stop_second)),
+                  asyncio.create_task(while_held(second, stop_second,
+                                                 lambda lost: work("second", lost)))]
+        await asyncio.sleep(2.5)  # the second asked at least twice
+        assert (first.held, second.held) == (True, False)
+        stop_first.set()  # the first replica goes away
+        began = time.monotonic()
+        while not second.held:
+            assert time.monotonic() - began < 5, "the lease was not taken over"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        stop_second.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+    engine.dispose()
+    assert ran == ["first starts", "first stops", "second starts", "second stops"]
+
+
+def test_replicas_migrating_together_leave_one_schema(database_url: str) -> None:
+    pool = ThreadPoolExecutor(max_workers=3)
+    try:  # without turns they collide, or wait on each other for good
+        for done in [pool.submit(upgrade, database_url) for _ in range(3)]:
+            done.result(timeout=60)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def test_an_agent_message_reaches_the_customer_once_whichever_replicas_send_it(
+        settings: Settings, rasa: RasaApi) -> None:
+    """Both replicas deliver the same handoff's undelivered messages at the same moment (the
+    one the agent wrote through, and the lease holder's retries): each arrives once, in order."""
+    settings = settings.model_copy(update={"rasa_url": f"http://127.0.0.1:{rasa.server_port}"})
+    RasaEvents(settings.events_url)
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        ticket = escalate(first, "conv-1")
+        sara = make_agent(first)
+        assert first.post(f"/api/v1/handoffs/{ticket['id']}/claim", headers=sara).is_success
+        rasa.failing = True  # Rasa restarting: the messages wait in the outbox
+        texts = [f"پیام {n}" for n in range(20)]
+        for n, text in enumerate(texts):
+            replica = first if n % 2 else second
+            sent = replica.post(f"/api/v1/handoffs/{ticket['id']}/messages",
+                                json={"text": text}, headers=sara)
+            assert sent.status_code == 201, sent.text
+        rasa.failing = False
+
+        with ThreadPoolExecutor(max_workers=4) as pool:  # each on its replica's own loop
+            for done in [pool.submit(client.portal.call,
+                                     client.app.state.services.outbox.flush, ticket["id"])
+                         for client in (first, second, first, second)]:
+                done.result()
+    delivered = [body["text"] for body in rasa.received if body.get("event") == "bot"]
+    assert delivered == texts
