@@ -17,7 +17,14 @@ from handoff.app import create_app
 from handoff.lease import Lease, while_held
 from handoff.migrate import upgrade
 from handoff.settings import Settings
-from tests.handoff.support import RasaApi, RasaEvents, escalate, make_agent, postgres_database
+from tests.handoff.support import (
+    RasaApi,
+    RasaEvents,
+    escalate,
+    make_agent,
+    postgres_database,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -100,3 +107,22 @@ def test_an_agent_message_reaches_the_customer_once_whichever_replicas_send_it(
                 done.result()
     delivered = [body["text"] for body in rasa.received if body.get("event") == "bot"]
     assert delivered == texts
+
+
+def test_both_replicas_are_ready_though_one_reads_rasas_events(
+        settings: Settings, rasa: RasaApi) -> None:
+    """The replica without the lease reads no events, and is ready all the same."""
+    settings = settings.model_copy(update={"rasa_url": f"http://127.0.0.1:{rasa.server_port}"})
+    RasaEvents(settings.events_url)
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        replicas = (first, second)
+        wait_for(lambda: any(c.app.state.services.lease.held for c in replicas))
+        held = [c.app.state.services.lease.held for c in replicas]
+        assert sorted(held) == [False, True]
+        for client in replicas:
+            checks = wait_for(lambda client=client: (
+                lambda r: r.json()["checks"] if r.json()["checks"]["event_consumer"]["ok"]
+                else None)(client.get("/readyz")))
+            assert checks["event_consumer"]["ok"] is True
+        idle = replicas[held.index(False)].get("/readyz").json()["checks"]["event_consumer"]
+        assert idle["detail"] == "another replica reads Rasa's events"
