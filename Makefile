@@ -42,24 +42,25 @@ lock:
 	  grep '^#' requirements/$$name.lock | cat - var/$$name.lock > var/$$name.new \
 	  && mv var/$$name.new requirements/$$name.lock; done
 
+# A Debian package, as root or through sudo; the package lists are updated if it is not found.
+apt_install = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1) >/dev/null \
+  || { $(SUDO) apt-get update -q >/dev/null && \
+       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1) >/dev/null; }
+
 # The widget and console tests drive Debian's Chromium (Playwright with executablePath).
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 browser: $(CHROMIUM)
 $(CHROMIUM):
 	@echo "installing Debian's chromium for the browser tests"
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
-	  || { $(SUDO) apt-get update -q >/dev/null && \
-	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+	$(call apt_install,chromium)
 
 # The scale-out profile's balancer (deploy/haproxy.cfg): Debian's HAProxy.
 HAPROXY := /usr/sbin/haproxy
 haproxy: $(HAPROXY)
 $(HAPROXY):
 	@echo "installing Debian's haproxy for the scale-out profile"
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null \
-	  || { $(SUDO) apt-get update -q >/dev/null && \
-	       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null; }
+	$(call apt_install,haproxy)
 
 # Trains only when data/, config.yml, domain.yml or nlu/ changed since the last model.
 train: setup
