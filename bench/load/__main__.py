@@ -116,7 +116,12 @@ def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: 
                                                  think=think))
             path["cpu_s"] = {name: used - before[name] for name, used in system.cpu().items()}
         memory = system.memory()
-        recovery = recover(system) if profile == "scaled" else None
+        recovery = None
+        if profile == "scaled":
+            try:
+                recovery = recover(system)
+            except Exception as error:  # the figures above are kept
+                recovery = {"error": repr(error)}
         return {"start_s": started, "turns": figures, "handoffs": path, "memory_mib": memory,
                 "recovery": recovery, "settings": settings}
     finally:
@@ -162,6 +167,9 @@ def report(results: dict[str, Any]) -> None:
     for name, result in results.items():
         if result.get("recovery"):
             recovery = result["recovery"]
+            if "error" in recovery:
+                print(f"\nrecovery, {name}: failed: {recovery['error']}")
+                continue
             print(f"\nrecovery, {name}: {', '.join(recovery['killed'])} killed with SIGKILL; "
                   f"bot turns through the balancer again after {recovery['turns_s']:.1f} s, "
                   f"the workers' lease on {recovery['lease_holder']} after "

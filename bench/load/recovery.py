@@ -78,7 +78,7 @@ def recover(system: OurSystem) -> dict[str, Any]:
     config: ScaledConfig = system.config  # type: ignore[assignment]
     stack = system.stack
     agent = Agent.create(config.handoff_url, config.environment()["HANDOFF_ADMIN_TOKEN"],
-                         f"Recovery{uuid.uuid4().hex[:6]}", 200, ["en"])
+                         f"Recovery{uuid.uuid4().hex[:6]}", 50, ["en"])
     agent.set_presence("online")
     holder = lease_holder(config, set(stack.processes))
     killed = ["rasa-1", "actions-1", holder or "handoff-1"]
