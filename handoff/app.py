@@ -69,18 +69,14 @@ def seed_canned(services: Services) -> None:
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """The event consumer (customers' messages), the outbox (agents' messages), the assigner,
     the fetcher of customers' photos and the trainers' inbox (all but the assigner on one
-    replica at a time: handoff/lease.py), plus on PostgreSQL the listener
-    for Rasa's event table's notifications, with Redis the other replicas' live events, and
-    with RabbitMQ the writer of Rasa's events into that table."""
+    replica at a time: handoff/lease.py), plus on PostgreSQL the listener for Rasa's event
+    table's notifications, with Redis the other replicas' live events, and with RabbitMQ the
+    writer of Rasa's events into that table."""
     settings = services.settings
 
     async def customer_wrote(batch: Batch) -> None:
         for item in batch.recorded:
-            services.events.emit(Event(Kind.MESSAGE_CREATED, item.handoff_id, item.team_id,
-                                       item.agent_id, {"message_id": item.message_id,
-                                                       "sender": "customer",
-                                                       "intent": item.intent,
-                                                       "message": item.message}))
+            services.events.emit(item.event())
         for answered in batch.moved:
             services.events.emit(await asyncio.to_thread(moved_event, services, answered))
 

@@ -24,6 +24,7 @@ from common.text import is_payload
 from handoff import attachments, contacts, moves
 from handoff.background import pause
 from handoff.event_wakeup import EventWakeup
+from handoff.events import Event, Kind
 from handoff.metrics import TurnClock
 from handoff.models import ConsumerOffset, Handoff, Message
 from handoff.schemas import MessageOut
@@ -102,6 +103,11 @@ class Recorded:
     agent_id: int | None
     message: dict[str, Any]  # as the API shows it (schemas.MessageOut)
 
+    def event(self) -> Event:
+        return Event(Kind.MESSAGE_CREATED, self.handoff_id, self.team_id, self.agent_id,
+                     {"message_id": self.message_id, "sender": "customer",
+                      "intent": self.intent, "message": self.message})
+
 
 @dataclass
 class Batch:
@@ -131,12 +137,20 @@ class EventConsumer:
         self.polled_at: float | None = None  # time.monotonic() of the last poll that worked
         self._late: SimpleQueue[int] = SimpleQueue()  # handoffs to catch up on
         self._turns = turns  # Rasa's turn latency, from the events as they are read
+        self.running = False  # whether run() reads events on this replica now
 
-    def catch_up(self, handoff_id: int) -> None:
+    def catch_up(self, handoff_id: int) -> list[Recorded]:
         """A handoff was filed late (the service was down when the customer asked): the
-        customer's messages since their request that this consumer already read past are
-        recorded for it at the next poll, before any newer one."""
-        self._late.put(handoff_id)
+        customer's messages since their request that the consumer already read past are
+        recorded for it. Where this consumer runs, at its next poll, before any newer one
+        (returns nothing now); on a replica where it does not (handoff/lease.py), at once, up to
+        the offset the running one saved, and those recorded are returned."""
+        if self.running:
+            self._late.put(handoff_id)
+            return []
+        self._offset = None  # the running replica's, as saved
+        self._load_offset()
+        return self._catch_up(handoff_id)
 
     @property
     def position(self) -> int | None:
@@ -282,6 +296,14 @@ class EventConsumer:
         table notifies, polls `notified_interval` apart are only a safety net. The offset is
         read again first: another replica may have consumed meanwhile (handoff/lease.py)."""
         self._offset = None
+        self.running = True
+        try:
+            await self._run(interval, stop, on_recorded, notified_interval)
+        finally:
+            self.running = False
+
+    async def _run(self, interval: float, stop: asyncio.Event, on_recorded: OnRecorded,
+                   notified_interval: float | None) -> None:
         look_for_table, said_so = True, False
         while not stop.is_set():
             try:

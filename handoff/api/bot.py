@@ -35,7 +35,8 @@ def create_handoff(context: HandoffContext, session: DbSession, settings: AppSet
     handoff, created = queue.create_handoff(session, context, settings.default_team,
                                            settings.widget_identity_secret)
     if created and context.escalated_at is not None:
-        consumer.catch_up(handoff.id)
+        for item in consumer.catch_up(handoff.id):  # recorded here: tell the agents
+            events.emit(item.event())
     team = session.get(Team, handoff.team_id)
     place = queue.standing(session, handoff)
     availability, opens_at = team_availability(team, place.agents_online)

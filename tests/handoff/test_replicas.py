@@ -126,3 +126,30 @@ def test_both_replicas_are_ready_though_one_reads_rasas_events(
             assert checks["event_consumer"]["ok"] is True
         idle = replicas[held.index(False)].get("/readyz").json()["checks"]["event_consumer"]
         assert idle["detail"] == "another replica reads Rasa's events"
+
+
+def test_a_handoff_filed_late_on_the_replica_not_reading_events_gets_the_messages(
+        settings: Settings) -> None:
+    """The customer wrote while the service was down; the late filing reaches the replica that
+    does not read Rasa's events, which records them itself, up to where the reader is."""
+    events = RasaEvents(settings.events_url)
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        replicas = (first, second)
+        wait_for(lambda: any(c.app.state.services.consumer.running for c in replicas))
+        reader = next(c for c in replicas if c.app.state.services.consumer.running)
+        other = second if reader is first else first
+        asked = time.time()
+        for text in ("سفارشم ۵۸۲۳۱ است", "are you there? 🙂"):
+            events.user("conv-late", text)
+        # read past, and the offset saved with them: there was no handoff to record them for
+        wait_for(lambda: reader.app.state.services.consumer.position == 2)
+        ticket = escalate(other, "conv-late", reference="LATE42", escalated_at=asked)
+        sara = make_agent(other)
+        events.user("conv-late", "after the filing")  # the reader's, as usual
+
+        def texts() -> list[str]:
+            detail = other.get(f"/api/v1/handoffs/{ticket['id']}", headers=sara).json()
+            return [m["text"] for m in detail["messages"] if m["sender"] == "customer"]
+
+        wait_for(lambda: texts() == ["سفارشم ۵۸۲۳۱ است", "are you there? 🙂",
+                                     "after the filing"])
