@@ -153,3 +153,28 @@ def test_a_handoff_filed_late_on_the_replica_not_reading_events_gets_the_message
 
         wait_for(lambda: texts() == ["سفارشم ۵۸۲۳۱ است", "are you there? 🙂",
                                      "after the filing"])
+
+
+def test_agents_taking_the_next_chat_through_both_replicas_never_share_one(
+        settings: Settings) -> None:
+    """20 waiting chats, 10 agents (capacity 3) each asking for their next chats at once, half
+    through one replica and half through the other: every chat goes to one agent, once."""
+    RasaEvents(settings.events_url)
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        tickets = [escalate(first, f"conv-{n}") for n in range(20)]
+        agents = [(replica, make_agent(first, f"agent{n}@example.com"))
+                  for n, replica in enumerate([first, second] * 5)]
+
+        def take(replica: TestClient, headers: dict[str, str]) -> list[int]:
+            taken = []
+            for _ in range(3):
+                response = replica.post("/api/v1/handoffs/next", headers=headers)
+                assert response.status_code == 200, response.text
+                if response.json() is not None:
+                    taken.append(response.json()["id"])
+            return taken
+
+        with ThreadPoolExecutor(max_workers=len(agents)) as pool:
+            taken = [pool.submit(take, *agent) for agent in agents]
+            claims = [handoff_id for done in taken for handoff_id in done.result()]
+    assert sorted(claims) == sorted(ticket["id"] for ticket in tickets)
