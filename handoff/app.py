@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 from handoff import canned
 from handoff.api import (
@@ -64,6 +65,8 @@ def seed_canned(services: Services) -> None:
             canned.seed(session, services.settings.canned_responses)
     except (OSError, canned.CannedResponsesInvalid) as error:
         logger.error("canned responses not seeded: %s", error)
+    except IntegrityError:  # another replica, starting at the same moment, seeded them
+        logger.info("canned responses seeded by another replica")
 
 
 def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:

@@ -36,8 +36,10 @@ def admin_session(base_url: str, bootstrap_token: str) -> dict[str, str]:
 class Customer:
     """Talks to Rasa's socket.io channel like the widget does: session_request, user_uttered."""
 
-    def __init__(self, rasa_url: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(self, rasa_url: str, metadata: dict[str, Any] | None = None,
+                 transports: tuple[str, ...] = ("websocket",)) -> None:
         self.url = rasa_url
+        self.transports = list(transports)  # the widget's; ("polling",) as older clients
         self.metadata = metadata  # sent with every message, as the widget sends its identity
         self.session_id = uuid.uuid4().hex
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -59,7 +61,7 @@ class Customer:
     def connect(self) -> None:
         confirmed: queue.Queue[Any] = queue.Queue()
         self.sio.on("session_confirm", confirmed.put)
-        self.sio.connect(self.url, transports=["websocket"])
+        self.sio.connect(self.url, transports=self.transports)
         self.sio.emit("session_request", {"session_id": self.session_id})
         confirmed.get(timeout=10)
 

@@ -184,6 +184,8 @@ def test_the_handoff_loop_runs_through_the_balancer_on_both_replicas(
         scaled: Stack, agents: dict[str, Agent]) -> None:
     config: ScaledConfig = scaled.config  # type: ignore[assignment]
     chats = [Chat(Customer(config.rasa_url), language) for language in ASK]
+    # socket.io's polling transport: a request per message, kept on one replica by the cookie
+    chats.append(Chat(Customer(config.rasa_url, transports=("polling",)), "en"))
     for chat in chats:
         chat.ask_for_a_person()
     for chat in chats:

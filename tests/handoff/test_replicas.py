@@ -13,13 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from handoff.app import create_app
+from handoff import canned
+from handoff.app import create_app, seed_canned
 from handoff.lease import Lease, while_held
 from handoff.migrate import upgrade
+from handoff.models import CannedResponse
+from handoff.services import make_services
 from handoff.settings import Settings
 from tests.handoff.support import (
     RasaApi,
     RasaEvents,
+    admin_headers,
     escalate,
     make_agent,
     postgres_database,
@@ -178,3 +182,40 @@ def test_agents_taking_the_next_chat_through_both_replicas_never_share_one(
             taken = [pool.submit(take, *agent) for agent in agents]
             claims = [handoff_id for done in taken for handoff_id in done.result()]
     assert sorted(claims) == sorted(ticket["id"] for ticket in tickets)
+
+
+def test_replicas_starting_at_the_same_moment_all_start_and_seed_once(
+        settings: Settings) -> None:
+    """Each migrates (in turn) and seeds the canned responses into an empty table, once."""
+    RasaEvents(settings.events_url)
+    clients = [TestClient(create_app(settings)) for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        started = [pool.submit(client.__enter__) for client in clients]
+        try:
+            for done in started:
+                done.result(timeout=60)
+            keys = [r["key"] for r in clients[0].get(
+                "/api/v1/admin/canned-responses", headers=admin_headers(clients[0])).json()]
+            assert len(keys) == len(set(keys)) > 0
+        finally:
+            for client, done in zip(clients, started, strict=True):
+                if done.done() and done.exception() is None:
+                    client.__exit__(None, None, None)
+
+
+def test_a_replica_seeding_beside_another_starts_all_the_same(settings: Settings) -> None:
+    """Two replicas both find the canned responses' table empty; the second one's rows collide
+    with the first one's: that is no error (it stopped a replica's start once)."""
+    upgrade(settings.database_url)
+    services = make_services(settings)
+    entries = canned.read_file(settings.canned_responses)
+    with services.sessions() as first:  # the other replica, between its count and its commit
+        first.add_all(CannedResponse(key=e.key, texts=e.texts) for e in entries)
+        first.flush()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            second = pool.submit(seed_canned, services)
+            time.sleep(0.5)  # the second counts none and waits on the first's rows
+            first.commit()
+            second.result(timeout=30)  # no IntegrityError
+    with services.sessions() as session:
+        assert len(canned.all_responses(session)) == len(entries)
