@@ -6,7 +6,8 @@ released ticket comes back to life and the next request waits for it to expire (
 tests/e2e/test_scaled.py as agents' messages delivered late, then again by the retries), or two
 requests draw the same ticket and run at once. Here each step is one atomic Redis operation:
 
-- a ticket is `INCR` of the conversation's counter, queued in a sorted set by its number;
+- a ticket is `INCR` of the conversation's counter, queued in a sorted set by its number, in
+  one step (a Lua script);
 - the request whose ticket is the lowest in the queue goes; the others poll every
   `poll_seconds` (0.02, as `rasa_runtime/fixes/lock_poll.py` for one replica);
 - a ticket lives in its own key for `ticket_seconds` (10), renewed every third of that while
@@ -32,6 +33,16 @@ from rasa.utils.endpoints import EndpointConfig
 
 # Keys of a conversation with no request left expire after this long.
 IDLE_SECONDS = 24 * 3600
+# A ticket drawn and queued in one step: drawn first and queued after, a later ticket could be
+# queued in between, find no lower one and go in beside it.
+ISSUE = """
+local ticket = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[3] .. ticket, 1, 'PX', ARGV[1])
+redis.call('ZADD', KEYS[2], ticket, ticket)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return ticket
+"""
 
 
 class AtomicRedisLockStore(LockStore):
@@ -46,26 +57,25 @@ class AtomicRedisLockStore(LockStore):
         self.prefix = f"{settings.get('key_prefix', key_prefix)}:conversation-lock:"
         self.poll_seconds = float(settings.get("poll_seconds", poll_seconds))
         self.ticket_seconds = float(settings.get("ticket_seconds", ticket_seconds))
+        self._issue_script = self.red.register_script(ISSUE)
         super().__init__()
 
     def _keys(self, conversation_id: str) -> tuple[str, str]:
         base = self.prefix + conversation_id
         return f"{base}:next", f"{base}:queue"
 
+    def _tickets(self, conversation_id: str) -> str:
+        """What each ticket's key starts with; the ticket's number ends it."""
+        return f"{self.prefix}{conversation_id}:ticket:"
+
     def _ticket_key(self, conversation_id: str, ticket: int) -> str:
-        return f"{self.prefix}{conversation_id}:ticket:{ticket}"
+        return f"{self._tickets(conversation_id)}{ticket}"
 
     def _issue(self, conversation_id: str) -> int:
         counter, queue = self._keys(conversation_id)
-        ticket = int(self.red.incr(counter))
-        with self.red.pipeline() as pipe:  # MULTI/EXEC
-            pipe.set(self._ticket_key(conversation_id, ticket), 1,
-                     px=int(self.ticket_seconds * 1000))
-            pipe.zadd(queue, {str(ticket): ticket})
-            pipe.expire(counter, IDLE_SECONDS)
-            pipe.expire(queue, IDLE_SECONDS)
-            pipe.execute()
-        return ticket
+        return int(self._issue_script(
+            keys=[counter, queue, self._tickets(conversation_id)],
+            args=[int(self.ticket_seconds * 1000), IDLE_SECONDS]))
 
     def _first_live(self, conversation_id: str) -> int | None:
         """The lowest ticket still alive; tickets whose key expired leave the queue."""

@@ -59,16 +59,17 @@ def replica(prefix: str, requests: int, start: float) -> None:
 
 
 def test_replicas_take_turns_on_a_conversation(prefix: str) -> None:
+    """Eight replicas, 25 requests each, all at once: a race between them shows."""
     context = multiprocessing.get_context("fork")
     start = time.time() + 1.0  # all at once
-    replicas = [context.Process(target=replica, args=(prefix, 40, start)) for _ in range(3)]
+    replicas = [context.Process(target=replica, args=(prefix, 25, start)) for _ in range(8)]
     for process in replicas:
         process.start()
     for process in replicas:
         process.join(timeout=120)
         assert process.exitcode == 0
     log = [entry.decode() for entry in redis.Redis(**REDIS).lrange(f"{prefix}-log", 0, -1)]
-    assert len(log) == 240
+    assert len(log) == 400
     for entry, after in zip(log[::2], log[1::2], strict=True):  # never two inside at once
         assert entry.startswith("in ") and after == "out " + entry[3:]
 
