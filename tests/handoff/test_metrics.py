@@ -86,8 +86,11 @@ def test_the_queue_the_waits_and_the_deliveries(client: TestClient, rasa: RasaAp
                  route="/api/v1/handoffs/{handoff_id}/messages") == 1
 
     rasa.failing = False
+    # the delivery is observed once the message is marked delivered, by the event it emits: a
+    # scrape may come between the two
     delivered = wait_for(lambda: (found := scrape(client)) and value(
-        found, "handoff_outbox_backlog") == 0 and found, timeout=15)
+        found, "handoff_outbox_backlog") == 0 and value(
+        found, "handoff_delivery_seconds_count") >= 1 and found, timeout=15)
     message = next(m for m in client.get(f"/api/v1/handoffs/{first['id']}/messages",
                                          headers=sara).json() if m["sender"] == "agent")
     assert value(delivered, "handoff_delivery_seconds_count") == 1
