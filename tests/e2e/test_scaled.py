@@ -164,6 +164,14 @@ def assigned(chat: Chat, agents: dict[str, Agent]) -> bool:
     return True
 
 
+def open_chats(chats: list[Chat], agents: dict[str, Agent], timeout: float = 90) -> None:
+    """Each customer asks for a person, and their language's agent gets the chat."""
+    for chat in chats:
+        chat.ask_for_a_person()
+    for chat in chats:
+        eventually(lambda chat=chat: assigned(chat, agents), timeout=timeout)
+
+
 def exchange(chats: list[Chat], phase: str) -> None:
     """Each agent writes to each of their customers, and each customer writes back."""
     for chat in chats:
@@ -186,10 +194,7 @@ def test_the_handoff_loop_runs_through_the_balancer_on_both_replicas(
     chats = [Chat(Customer(config.rasa_url), language) for language in ASK]
     # socket.io's polling transport: a request per message, kept on one replica by the cookie
     chats.append(Chat(Customer(config.rasa_url, transports=("polling",)), "en"))
-    for chat in chats:
-        chat.ask_for_a_person()
-    for chat in chats:
-        eventually(lambda chat=chat: assigned(chat, agents), timeout=60)
+    open_chats(chats, agents)
     exchange(chats, "loop")
     served = sessions_served(config)
     for server in ("rasa1", "rasa2", "handoff1", "handoff2", "actions1", "actions2"):
@@ -202,10 +207,7 @@ def test_kill_9_of_a_replica_of_every_tier_mid_chat_loses_and_doubles_nothing(
         scaled: Stack, agents: dict[str, Agent]) -> None:
     config: ScaledConfig = scaled.config  # type: ignore[assignment]
     chats = [Chat(Customer(config.rasa_url), language) for language in ASK for _ in range(5)]
-    for chat in chats:
-        chat.ask_for_a_person()
-    for chat in chats:
-        eventually(lambda chat=chat: assigned(chat, agents), timeout=90)
+    open_chats(chats, agents)
     exchange(chats, "before")
 
     holder = lease_holder(scaled)
@@ -219,9 +221,7 @@ def test_kill_9_of_a_replica_of_every_tier_mid_chat_loses_and_doubles_nothing(
         chat.listen(0.05)
         chat.reconnect(config.rasa_url)
     late = [Chat(Customer(config.rasa_url), language) for language in ("fa", "ar")]
-    for chat in late:  # new requests after the fault are routed too
-        chat.ask_for_a_person()
-        eventually(lambda chat=chat: assigned(chat, agents), timeout=90)
+    open_chats(late, agents)  # new requests after the fault are routed too
     exchange(chats + late, "after")
 
     for chat in chats + late:
@@ -250,9 +250,7 @@ def test_a_restart_of_rabbitmq_loses_nothing_customers_wrote(
         pytest.skip("rabbitmqctl not found: this test restarts the machine's RabbitMQ")
     config: ScaledConfig = scaled.config  # type: ignore[assignment]
     chats = [Chat(Customer(config.rasa_url), language) for language in ("en", "he")]
-    for chat in chats:
-        chat.ask_for_a_person()
-        eventually(lambda chat=chat: assigned(chat, agents), timeout=90)
+    open_chats(chats, agents)
     subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
     try:
         for chat in chats:
