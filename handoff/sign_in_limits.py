@@ -1,9 +1,13 @@
 """Sign-in attempts limited per account and per address, with waits that grow (`limits`).
 
-Only failures count, in moving windows of growing length: past 5 failures in a minute an
-account waits out the minute, past 10 in ten minutes the ten minutes, and so on up to a day. A
-success clears the account's count (not the address's). The storage is in-process by default;
-several replicas share one through a `limits` storage URI (redis://...).
+Failures count, in moving windows of growing length: past 5 failures in a minute an account
+waits out the minute, past 10 in ten minutes the ten minutes, and so on up to a day. An account's
+attempt is counted before its password is checked (`attempt`), in one atomic step of the storage,
+so guesses sent in parallel cannot all pass the check before any of them is counted; a success
+clears the account's count. An address counts its failures only (`failed`), since `limits` cannot
+take a success's count back and a team behind one address signs in many times a day. The storage
+is in-process by default; several replicas share one through a `limits` storage URI
+(redis://...).
 """
 
 from __future__ import annotations
@@ -38,10 +42,21 @@ class SignInLimiter:
         reset = self._limiter.get_window_stats(item, kind, key).reset_time
         return max(1, int(reset - time.time() + 0.999))
 
-    def failed(self, account: str | None, address: str) -> None:
-        for kind, key in self._keys(account, address):
-            for item in self._limits[kind]:
-                self._limiter.hit(item, kind, key)
+    def attempt(self, account: str | None, address: str) -> int | None:
+        """Count an attempt on `account` before its password is checked: the seconds to wait,
+        or None if it may go on."""
+        if (wait := self.retry_after(account, address)) is not None:
+            return wait
+        if account:
+            for item in self._limits[ACCOUNT]:
+                if not self._limiter.hit(item, ACCOUNT, account.lower()):
+                    return self._wait(item, ACCOUNT, account.lower())
+        return None
+
+    def failed(self, address: str) -> None:
+        """Count a failure of `address` (its account's attempt was counted by `attempt`)."""
+        for item in self._limits[ADDRESS]:
+            self._limiter.hit(item, ADDRESS, address)
 
     def succeeded(self, account: str) -> None:
         for item in self._limits[ACCOUNT]:

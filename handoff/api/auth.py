@@ -58,11 +58,11 @@ def login(body: Login, request: Request, session: DbSession, settings: AppSettin
           limits: SignInLimits) -> TokenOut:
     """Failed attempts are limited per account and per address, with growing waits (429)."""
     address = _address(request)
-    if (wait := limits.retry_after(body.email, address)) is not None:
+    if (wait := limits.attempt(body.email, address)) is not None:
         raise _limited(wait)
     agent = accounts.find(session, body.email)
     if not accounts.check_password(agent, body.password):
-        limits.failed(body.email, address)
+        limits.failed(address)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     if not agent.active:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this account is deactivated")
@@ -89,15 +89,16 @@ async def change_password(body: PasswordChange, request: Request, credentials: B
     """Change your own password; your other sign-ins are signed out. A wrong current password
     counts as a failed sign-in."""
     address = _address(request)
-    if (wait := limits.retry_after(agent.email, address)) is not None:
+    if (wait := limits.attempt(agent.email, address)) is not None:
         raise _limited(wait)
     keep = accounts.current_sign_in(credentials.credentials, settings)
     try:
         ids = await run_in_threadpool(accounts.change_password, session, agent,
                                       body.current_password, body.new_password, keep)
     except accounts.AccountError as error:
-        limits.failed(agent.email, address)
+        limits.failed(address)
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from error
+    limits.succeeded(agent.email)
     accounts.announce_revoked(events, agent.id, ids)
     return Response(status_code=204)
 
@@ -107,11 +108,11 @@ def finish_reset(body: PasswordReset, request: Request, session: DbSession,
                  limits: SignInLimits) -> Response:
     """Set a new password with the one-time token of an admin's reset; then sign in with it."""
     address = _address(request)
-    if (wait := limits.retry_after(None, address)) is not None:
+    if (wait := limits.attempt(None, address)) is not None:
         raise _limited(wait)
     try:
         accounts.finish_reset(session, body.token, body.new_password)
     except accounts.AccountError as error:
-        limits.failed(None, address)
+        limits.failed(address)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
     return Response(status_code=204)

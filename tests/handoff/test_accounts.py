@@ -4,6 +4,7 @@ passwords, and the limits on signing in."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,19 @@ def test_failed_sign_ins_are_limited_per_account(client: TestClient) -> None:
     assert sign_in(client, "omid@example.com")
 
 
+def test_guesses_sent_at_once_are_limited_like_guesses_in_a_row(client: TestClient) -> None:
+    """Each attempt is counted before the slow password check, so twelve guesses in parallel
+    cannot all pass the limit's check before any of them is counted."""
+    make_agent(client)
+    wrong = {"email": "sara@example.com", "password": "guess"}
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(lambda _: client.post("/api/v1/auth/login", json=wrong).status_code,
+                              range(12)))
+    assert sorted(codes) == [401] * 5 + [429] * 7
+    right = client.post("/api/v1/auth/login", json=wrong | {"password": PASSWORD})
+    assert right.status_code == 429
+
+
 def test_failed_sign_ins_are_limited_per_address(settings: Settings, events: RasaEvents) -> None:
     limited = settings.model_copy(update={"sign_in_address_limits": "3/minute"})
     with TestClient(create_app(limited)) as client:
@@ -230,11 +244,11 @@ def test_the_waits_grow_with_the_failures(tmp_path: Path) -> None:
     """Past the short window's failures, the next ones wait out the longer window."""
     limiter = SignInLimiter("2/second;3/10 seconds", "100/minute", "memory://")
     for _ in range(2):
-        limiter.failed("sara@example.com", "10.0.0.1")
-    assert limiter.retry_after("sara@example.com", "10.0.0.1") == 1
+        assert limiter.attempt("sara@example.com", "10.0.0.1") is None
+    assert limiter.attempt("sara@example.com", "10.0.0.1") == 1
     time.sleep(1.1)
     assert limiter.retry_after("sara@example.com", "10.0.0.1") is None
-    limiter.failed("sara@example.com", "10.0.0.1")
+    assert limiter.attempt("sara@example.com", "10.0.0.1") is None
     assert 8 <= limiter.retry_after("SARA@example.com", "10.0.0.1") <= 10
     limiter.succeeded("sara@example.com")
     assert limiter.retry_after("sara@example.com", "10.0.0.1") is None
