@@ -1,1 +1,2 @@
-"""Custom actions run by the Rasa action server (`python -m rasa_sdk --actions actions`)."""
+"""Custom actions run by the Rasa action server (`python -m actions.server`: rasa_sdk's,
+behind a token)."""

@@ -5,7 +5,9 @@ with the reference the action server made, and the escalation waits here with it
 (SQLite at ACTIONS_OUTBOX_PATH). A background thread files it as soon as the service answers.
 The service files a reference once, so a retry after an answer that was lost files nothing
 twice; the customer's messages meanwhile are in Rasa's events, and the service adds them.
-An escalation the service rejects (a bug, not an outage) stays here, marked, for an operator.
+An escalation the service rejects (a 4xx: a bug or a forged entry, not an outage) stays here,
+marked, for an operator; one it fails on (a 5xx) is retried next round. Neither holds up the
+escalations behind it; only a service that does not answer at all ends the round.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from actions.handoff_client import HandoffClient, HandoffRejected, HandoffUnavailable
+from actions.handoff_client import (
+    HandoffClient,
+    HandoffFailed,
+    HandoffRejected,
+    HandoffUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +88,8 @@ class EscalationOutbox:
         return [json.loads(context) for (context,) in rows]
 
     def deliver(self) -> int:
-        """One round: file every waiting escalation, oldest first, until the service fails.
-        Returns how many were filed."""
+        """One round: file every waiting escalation, oldest first, until the service does not
+        answer. Returns how many were filed."""
         filed = 0
         for context in self.waiting():
             reference = context["reference"]
@@ -92,6 +99,11 @@ class EscalationOutbox:
                 logger.error("escalation %s rejected by the handoff service, kept in %s: %s",
                              reference, self._path, error)
                 self._mark(reference, str(error), rejected=True)
+                continue
+            except HandoffFailed as error:
+                logger.warning("escalation %s failed on the handoff service, retried: %s",
+                               reference, error)
+                self._mark(reference, str(error), rejected=False)
                 continue
             except HandoffUnavailable as error:
                 self._mark(reference, str(error), rejected=False)

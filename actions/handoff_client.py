@@ -18,6 +18,10 @@ class HandoffRejected(HandoffUnavailable):
     """The service answered that the request is wrong (4xx): sending it again will not help."""
 
 
+class HandoffFailed(HandoffUnavailable):
+    """The service answered, with a server error (5xx) for this request: others may pass."""
+
+
 @dataclass(frozen=True)
 class HandoffClient:
     base_url: str
@@ -40,6 +44,8 @@ class HandoffClient:
     def _json(response: requests.Response) -> dict[str, Any]:
         if 400 <= response.status_code < 500:
             raise HandoffRejected(f"{response.status_code}: {response.text[:300]}")
+        if response.status_code >= 500:
+            raise HandoffFailed(f"{response.status_code}: {response.text[:300]}")
         try:
             response.raise_for_status()
             return response.json()

@@ -1,7 +1,9 @@
 """Builds the handoff context (contract version 1) from a Rasa tracker.
 
 It is everything the agent needs so that the customer never repeats themselves. The handoff service
-validates it at its edge (handoff/contract.py).
+validates it at its edge (handoff/contract.py). A customer message's reserved metadata (a verified
+phone, a signed identity, photos, a button's title) is read only from a message whose input channel
+owns that key (common/protocol.py `METADATA_OWNERS`): a web visitor cannot write a photo or a phone.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from common.protocol import (
     META_SHOWN,
     META_VERIFIED_PHONE,
     TELEGRAM,
+    owned,
 )
+from common.protocol import signed_identity as signed_shape
 from common.text import is_payload
 
 MAX_TRANSCRIPT = 200
@@ -42,7 +46,7 @@ def _transcript(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         text = event["text"]
         if kind == "user" and is_payload(text):
             # a button: the agent reads what the customer saw on it, not the machine payload
-            text = (event.get("metadata") or {}).get(META_SHOWN)
+            text = owned(event.get("metadata"), META_SHOWN, event.get("input_channel"))
             if not text:
                 continue
         sender = "customer" if kind == "user" else "bot"
@@ -87,18 +91,17 @@ def _contact(slots: dict[str, Any]) -> dict[str, Any]:
     return contact
 
 
-def _customer_events(events: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
-    """The customer's messages that came in through `channel`'s connector: only that
-    connector writes the metadata read from them (a REST client could write anything)."""
-    return [event for event in events
-            if event.get("event") == "user" and event.get("input_channel") == channel]
+def _owned(event: dict[str, Any], key: str) -> Any:
+    """`key` of a customer message's metadata, if the message's channel is one that sets it."""
+    return owned(event.get("metadata"), key, event.get("input_channel")) \
+        if event.get("event") == "user" else None
 
 
 def verified_identities(events: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Phone numbers shared with Telegram's contact button, which the connector accepted
     only as the sender's own."""
-    phones = {(event.get("metadata") or {}).get(META_VERIFIED_PHONE)
-              for event in _customer_events(events, TELEGRAM)}
+    phones = {_owned(event, META_VERIFIED_PHONE) for event in events
+              if event.get("input_channel") == TELEGRAM}
     return [{"kind": "phone", "value": phone, "source": "telegram_contact"}
             for phone in sorted(phone for phone in phones if phone)]
 
@@ -106,24 +109,22 @@ def verified_identities(events: list[dict[str, Any]]) -> list[dict[str, str]]:
 def signed_identity(events: list[dict[str, Any]]) -> dict[str, str] | None:
     """The latest identity the shop signed (the web widget's, or a Messenger m.me link's),
     unchecked here: the service holds the shop's secret and checks the hash."""
-    for event in reversed([e for e in events if e.get("event") == "user"]):
-        identity = (event.get("metadata") or {}).get(META_IDENTITY)
-        if isinstance(identity, dict) and identity.get("identifier") and identity.get(
-                "identifier_hash"):
-            return {"identifier": str(identity["identifier"])[:320],
-                    "identifier_hash": str(identity["identifier_hash"])[:128]}
+    for event in reversed(events):
+        if identity := signed_shape(_owned(event, META_IDENTITY)):
+            return identity
     return None
 
 
 def attachments(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The photos the customer sent, for the agent to see."""
+    """The photos the customer sent, for the agent to see: each of the platform that
+    brought the message."""
     found = []
     for event in events:
-        if event.get("event") != "user":
-            continue
-        for attachment in (event.get("metadata") or {}).get(META_ATTACHMENTS) or []:
-            if isinstance(attachment, dict) and attachment.get("ref"):
-                found.append({"type": "image", "channel": str(attachment.get("channel")),
+        listed = _owned(event, META_ATTACHMENTS)
+        for attachment in listed if isinstance(listed, list) else []:
+            if isinstance(attachment, dict) and attachment.get("ref") \
+                    and attachment.get("channel") == event["input_channel"]:
+                found.append({"type": "image", "channel": event["input_channel"],
                               "ref": str(attachment["ref"]),
                               "timestamp": event.get("timestamp")})
     return found[-50:]

@@ -36,6 +36,8 @@ from common.protocol import (
     TELEGRAM,
     WEB_CHANNEL,
     WHATSAPP,
+    owned,
+    signed_identity,
 )
 from common.responses import render, variant
 from common.text import localize_digits
@@ -52,15 +54,16 @@ def carried_slots(tracker: Tracker) -> list[EventType]:
 def arrival(sender_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
     """What verifies the customer: a messenger's sender id (and what its connector vouched
     for), or the identity the host site signed for the web widget. An anonymous web visitor
-    has none; the service then only looks for a handoff of this conversation."""
+    has none; the service then only looks for a handoff of this conversation.
+
+    The session's first message is not in the tracker yet, so its channel is told by the
+    sender id: each messenger's connector prefixes its own, and no other channel takes a
+    prefixed one. A metadata key counts only from the channel that sets it."""
     channel = next((name for name in (TELEGRAM, MESSENGER, WHATSAPP)
-                    if sender_id.startswith(f"{name}:")), None)
-    identity = metadata.get(META_IDENTITY)
-    signed = {"identifier": str(identity.get("identifier", ""))[:320],
-              "identifier_hash": str(identity["identifier_hash"])[:128]} \
-        if isinstance(identity, dict) and identity.get("identifier_hash") else None
-    phone = metadata.get(META_VERIFIED_PHONE) if channel == TELEGRAM else None
-    return {"channel": channel or WEB_CHANNEL, "signed_identity": signed, "verified": [
+                    if sender_id.startswith(f"{name}:")), WEB_CHANNEL)
+    signed = signed_identity(owned(metadata, META_IDENTITY, channel))
+    phone = owned(metadata, META_VERIFIED_PHONE, channel) if channel == TELEGRAM else None
+    return {"channel": channel, "signed_identity": signed, "verified": [
         {"kind": "phone", "value": str(phone), "source": "telegram_contact"}] if phone else []}
 
 

@@ -8,6 +8,7 @@ payload (the custom JSON beside a text on the socket.io channel).
 from __future__ import annotations
 
 import math
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,45 @@ META_IDENTITY = "identity"  # the web widget's identity, as the host site signed
 # Rasa channel names of the messengers (rasa_runtime/channels/); each prefixes its sender ids
 # with its name, so that ids of different platforms never meet in one conversation.
 TELEGRAM, MESSENGER, WHATSAPP = "telegram", "messenger", "whatsapp"
+
+# The reserved keys of a customer message's metadata, each with the channels whose connector
+# sets it (rasa_runtime/channels/). Every connector drops these keys from what its client sent
+# and sets its own, and whoever reads one (the action server, the service) takes it only from an
+# event whose input channel owns it: a web visitor cannot claim a verified phone or a photo.
+METADATA_OWNERS: dict[str, frozenset[str]] = {
+    META_IDENTITY: frozenset({WEB_CHANNEL, MESSENGER}),  # the widget's signed one; an m.me ref
+    META_VERIFIED_PHONE: frozenset({TELEGRAM, WHATSAPP}),
+    META_ATTACHMENTS: frozenset({TELEGRAM, WHATSAPP, MESSENGER}),
+    META_PLATFORM_MESSAGE_ID: frozenset({TELEGRAM, WHATSAPP, MESSENGER}),
+    META_SHOWN: frozenset({WEB_CHANNEL, TELEGRAM, WHATSAPP, MESSENGER}),  # a button's title
+}
+# Keys of the bot messages the service writes through Rasa's API; no channel sets them.
+BOT_METADATA_KEYS = frozenset({META_HANDOFF_ID, META_MESSAGE_ID, META_AGENT_ID, META_NOTICE,
+                               META_HANDOFF_STATUS})
+RESERVED_METADATA_KEYS = frozenset(METADATA_OWNERS) | BOT_METADATA_KEYS
+
+IDENTIFIER_MAX = 320  # characters of a signed identifier (an email address at most)
+IDENTITY_HASH = re.compile(r"[0-9a-fA-F]{64}")  # hex HMAC-SHA256 of it
+
+
+def signed_identity(value: object) -> dict[str, str] | None:
+    """An identity the shop signed, as its two strings (`identifier`, `identifier_hash`), or
+    None if it has not that shape; whether the hash is right only the service can tell."""
+    if not isinstance(value, dict):
+        return None
+    identifier, digest = value.get("identifier"), value.get("identifier_hash")
+    if not (isinstance(identifier, str) and 0 < len(identifier) <= IDENTIFIER_MAX
+            and isinstance(digest, str) and IDENTITY_HASH.fullmatch(digest)):
+        return None
+    return {"identifier": identifier, "identifier_hash": digest}
+
+
+def owned(metadata: object, key: str, channel: str | None) -> Any:
+    """`metadata[key]` if `channel` (the event's input channel) owns that key, else None."""
+    if channel not in METADATA_OWNERS.get(key, ()) or not isinstance(metadata, dict):
+        return None
+    return metadata.get(key)
+
 
 Availability = Literal["open", "no_agents", "closed"]
 

@@ -22,8 +22,10 @@ def main() -> None:
     # load (bench/README.md). Objects made later are collected as before.
     gc.collect()
     gc.freeze()
+    # proxy_headers: the app reads X-Forwarded-For itself, from HANDOFF_TRUSTED_PROXIES only
+    # (uvicorn's would trust any local peer's)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
-                log_config=None, ws_max_size=settings.max_frame_bytes)
+                log_config=None, ws_max_size=settings.max_frame_bytes, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from handoff import canned
 from handoff.api import (
@@ -39,8 +40,11 @@ from handoff.moves import Answered
 from handoff.queue import HandoffConflict
 from handoff.redis_hub import RedisHub
 from handoff.request_metrics import RequestMetrics
+from handoff.security import HashingBusy
+from handoff.security_headers import SecurityHeaders
 from handoff.services import Services, make_services
 from handoff.settings import Settings
+from handoff.supervisor import Work
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +78,8 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
     the fetcher of customers' photos and the trainers' inbox (all but the assigner on one
     replica at a time: handoff/lease.py), plus on PostgreSQL the listener for Rasa's event
     table's notifications, with Redis the other replicas' live events, and with RabbitMQ the
-    writer of Rasa's events into that table."""
+    writer of Rasa's events into that table. Each is restarted when it fails
+    (handoff/supervisor.py)."""
     settings = services.settings
 
     async def customer_wrote(batch: Batch) -> None:
@@ -88,36 +93,28 @@ def _workers(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]
     def held(work: Worker) -> Coroutine[Any, Any, None]:
         return while_held(lease, stop, work)
 
-    coroutines = [
-        lease.run(stop),
-        held(lambda lost: services.consumer.run(settings.poll_interval, lost, customer_wrote,
-                                                settings.notified_poll_interval)),
-        held(lambda lost: services.outbox.run(2.0, lost)),
-        services.assigner.run(stop),
-        held(lambda lost: services.attachments.run(1.0, lost)),
-        held(lambda lost: services.inbox.run(settings.inbox_poll_interval, lost)),
-    ]
-    if services.wakeup is not None:
-        coroutines.append(services.wakeup.run(stop))
-    if isinstance(services.hub, RedisHub):  # the other replicas' live events
-        coroutines.append(services.hub.run(stop))
-    if services.journal is not None:  # Rasa's events, from RabbitMQ
-        coroutines.append(services.journal.run(stop))
-    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
-    for task in tasks:
-        task.add_done_callback(_report_death)
-    return tasks
-
-
-def _report_death(task: asyncio.Task[None]) -> None:
-    """A worker that ends with an error says so at once, not at shutdown."""
-    if not task.cancelled() and (error := task.exception()) is not None:
-        logger.error("background worker %s stopped", task.get_coro().__qualname__,
-                     exc_info=error)
+    workers: dict[str, Work] = {
+        "lease": lambda: lease.run(stop),
+        "event_consumer": lambda: held(lambda lost: services.consumer.run(
+            settings.poll_interval, lost, customer_wrote, settings.notified_poll_interval)),
+        "outbox": lambda: held(lambda lost: services.outbox.run(2.0, lost)),
+        "assigner": lambda: services.assigner.run(stop),
+        "photo_fetcher": lambda: held(lambda lost: services.attachments.run(1.0, lost)),
+        "inbox": lambda: held(lambda lost: services.inbox.run(settings.inbox_poll_interval,
+                                                              lost)),
+    }
+    if (wakeup := services.wakeup) is not None:
+        workers["event_wakeup"] = lambda: wakeup.run(stop)
+    if isinstance(hub := services.hub, RedisHub):  # the other replicas' live events
+        workers["redis_hub"] = lambda: hub.run(stop)
+    if (journal := services.journal) is not None:  # Rasa's events, from RabbitMQ
+        workers["rabbitmq_journal"] = lambda: journal.run(stop)
+    return [services.workers.start(name, work, stop) for name, work in workers.items()]
 
 
 def create_app(settings: Settings) -> FastAPI:
     services = make_services(settings)
+    services.metrics.watch_workers(services.workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -152,11 +149,21 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     app.add_middleware(RequestMetrics, metrics=services.metrics)
+    app.add_middleware(SecurityHeaders, socket_url=settings.widget_socket_url)
+    # the client's address behind HANDOFF_TRUSTED_PROXIES only (uvicorn's own is off: __main__)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     @app.exception_handler(HandoffConflict)
     async def conflict(request: Request, error: HandoffConflict) -> JSONResponse:
         """A handoff not in a state that allows the operation (claimed already, resolved...)."""
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(HashingBusy)
+    async def hashing_busy(request: Request, error: HashingBusy) -> JSONResponse:
+        """A flood of sign-ins: the ones beyond what the process hashes at once come back."""
+        return JSONResponse({"detail": "too many sign-ins at once; try again"},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": "1"})
 
     for module in ROUTES:
         app.include_router(module.routes)

@@ -39,6 +39,8 @@ def record(session: Session, rows: Iterable[Any]) -> None:
             event: dict[str, Any] = json.loads(row.data)
         except (TypeError, ValueError):
             continue
+        if not isinstance(event, dict):  # junk in Rasa's table
+            continue
         kind, timestamp = event.get("event"), event.get("timestamp")
         if not isinstance(timestamp, int | float):
             continue
@@ -48,7 +50,7 @@ def record(session: Session, rows: Iterable[Any]) -> None:
                 made[row.sender_id] = BotSession(conversation_id=row.sender_id,
                                                  started_at=float(timestamp), messages=0)
                 session.add(made[row.sender_id])
-        elif kind == "user" and (said := event.get("text")) and said.strip():
+        elif kind == "user" and isinstance(said := event.get("text"), str) and said.strip():
             latest = _latest(session, made, row.sender_id)
             if latest is None:
                 latest = made[row.sender_id] = BotSession(

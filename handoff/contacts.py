@@ -16,12 +16,22 @@ import re
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from common.protocol import WHATSAPP
+from common.protocol import IDENTITY_HASH, WHATSAPP
 from common.text import ascii_digits
 from handoff.contract import HandoffContext, SignedIdentity, VerifiedIdentity
 from handoff.models import Contact, ContactIdentity, Conversation
 
 Identity = tuple[str, str]  # (kind, normalised value)
+
+
+class MalformedSignature(ValueError):
+    """A signed identity whose hash is not 64 hex digits: a client error, never a crash."""
+
+
+def check_form(identity: SignedIdentity | None) -> None:
+    """Raise MalformedSignature unless the identity, if any, carries a well-formed hash."""
+    if identity is not None and not IDENTITY_HASH.fullmatch(identity.identifier_hash):
+        raise MalformedSignature("identifier_hash must be 64 hex digits (HMAC-SHA256)")
 
 
 def normalize_phone(phone: str) -> str:
@@ -41,9 +51,13 @@ def identity_hash(secret: str, identifier: str) -> str:
 
 
 def signed(identity: SignedIdentity | None, secret: str | None) -> list[Identity]:
-    """The site's user, if the site signed them; nothing when no secret is set."""
-    if identity is None or not secret or not hmac.compare_digest(
-            identity.identifier_hash.lower(), identity_hash(secret, identity.identifier)):
+    """The site's user, if the site signed them; nothing when no secret is set or the hash is
+    wrong or malformed (compare_digest raises on non-ASCII text, so the form is checked first)."""
+    if identity is None or not secret:
+        return []
+    digest = identity.identifier_hash.lower()
+    if not IDENTITY_HASH.fullmatch(digest) or not hmac.compare_digest(
+            digest, identity_hash(secret, identity.identifier)):
         return []
     value = identity.identifier.strip()
     return [("email", value.lower())] if "@" in value else [("site_user", value)]

@@ -1,7 +1,9 @@
 """Hears the customer during a handoff by tailing Rasa's SQL event broker table by id.
 
 The offset and the messages it produces are committed in one transaction, so a restart resumes
-exactly where consumption stopped: nothing is lost and nothing is recorded twice.
+exactly where consumption stopped: nothing is lost and nothing is recorded twice. Each event is
+handled in a savepoint of its own: one whose handling fails is kept as a dead letter with its
+error and skipped (handoff/dead_letters.py), and nothing behind it waits.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,17 +19,17 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, inspect, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.protocol import META_ATTACHMENTS, META_SHOWN, META_VERIFIED_PHONE, TELEGRAM
 from common.text import is_payload
-from handoff import attachments, contacts, moves
+from handoff import attachments, contacts, dead_letters, moves
 from handoff.background import pause
 from handoff.event_wakeup import EventWakeup
 from handoff.events import Event, Kind
 from handoff.metrics import TurnClock
-from handoff.models import ConsumerOffset, Handoff, Message
+from handoff.models import ChannelMove, ConsumerOffset, Handoff, Message
 from handoff.schemas import MessageOut
 from handoff.states import OPEN
 
@@ -42,23 +45,61 @@ _READ_SENDER = text("SELECT id, sender_id, data FROM events WHERE sender_id = :s
 _SENDER_INDEX = text("CREATE INDEX IF NOT EXISTS ix_events_sender_id ON events (sender_id)")
 
 
-def _parsed(rows: list[Any]) -> list[tuple[int, str, dict[str, Any]]]:
-    events = []
+class MalformedEvent(ValueError):
+    """An event without the shape Rasa writes (a field read here of another type)."""
+
+
+def _parsed(rows: list[Any]) -> tuple[list[tuple[int, str, dict[str, Any]]],
+                                      list[tuple[Any, Exception]]]:
+    """The rows' events, and the rows that hold none, with why."""
+    events, unreadable = [], []
     for row in rows:
         try:
             event = json.loads(row.data)
-        except (TypeError, ValueError):
-            logger.warning("skipping unreadable event %s", row.id)
+        except (TypeError, ValueError) as error:
+            unreadable.append((row, error))
             continue
         if isinstance(event, dict):
             events.append((row.id, row.sender_id, event))
-    return events
+        else:
+            unreadable.append((row, MalformedEvent(f"a JSON {type(event).__name__}, not an "
+                                                   "object")))
+    return events, unreadable
 
 
 def _customer_messages(events: list[tuple[int, str, dict[str, Any]]],
                        ) -> list[tuple[int, str, dict[str, Any]]]:
     return [(event_id, sender, event) for event_id, sender, event in events
             if event.get("event") == "user" and event.get("text")]
+
+
+def _timestamp(event: dict[str, Any]) -> float:
+    timestamp = event.get("timestamp") or 0
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float) or not (
+            math.isfinite(timestamp)):
+        raise MalformedEvent("timestamp is not a number")
+    return float(timestamp)
+
+
+def _check(event: dict[str, Any]) -> None:
+    """The fields a customer message is recorded from have the types Rasa writes."""
+    if not isinstance(event["text"], str):
+        raise MalformedEvent("text is not a string")
+    for key in ("parse_data", "metadata"):
+        if not isinstance(event.get(key) or {}, dict):
+            raise MalformedEvent(f"{key} is not an object")
+
+
+def _intent(event: dict[str, Any]) -> str | None:
+    """The intent Rasa's NLU gave the message, if it names one."""
+    intent = (event.get("parse_data") or {}).get("intent")
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _recorded_already(session: Session, event_id: int) -> bool:
+    return session.scalar(select(Message.id).where(Message.source_event_id == event_id)) \
+        is not None
 
 
 def _open_handoffs(session: Session, conversation_ids: set[str]) -> dict[str, Handoff]:
@@ -78,14 +119,17 @@ def shown_text(event: dict[str, Any]) -> str:
     return str(shown) if is_payload(text) and shown else text
 
 
-def learn_from(session: Session, handoff: Handoff, message: Message,
-               event: dict[str, Any]) -> None:
-    """A photo sent during the handoff is kept for the agent; a phone number shared with
-    Telegram's contact button (which the connector accepted only as the sender's own) becomes
-    a verified identity of the contact."""
-    metadata = event.get("metadata") or {}
-    if isinstance(metadata.get(META_ATTACHMENTS), list):
-        attachments.record(session, handoff.id, metadata[META_ATTACHMENTS], message.id)
+def learn_from(session: Session, handoff: Handoff, message: Message, event: dict[str, Any],
+               photo_limits: attachments.Limits = attachments.DEFAULT_LIMITS) -> None:
+    """A photo sent during the handoff is kept for the agent (only one the event's own channel
+    set, of the handoff's channel); a phone number shared with Telegram's contact button (which
+    the connector accepted only as the sender's own) becomes a verified identity of the
+    contact."""
+    metadata = event.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    if isinstance(found := metadata.get(META_ATTACHMENTS), list):
+        attachments.record(session, handoff, found, photo_limits, message.id,
+                           input_channel=str(event.get("input_channel") or ""))
     phone = metadata.get(META_VERIFIED_PHONE)
     if event.get("input_channel") == TELEGRAM and phone and (
             value := contacts.normalize_phone(str(phone))):
@@ -109,6 +153,34 @@ class Recorded:
                       "intent": self.intent, "message": self.message})
 
 
+def _record(session: Session, handoff: Handoff, event_id: int, event: dict[str, Any],
+            timestamp: float, photo_limits: attachments.Limits) -> Recorded:
+    """Store the customer's message for the handoff, with what it brings (learn_from)."""
+    _check(event)
+    message = Message(handoff_id=handoff.id, sender="customer", text=shown_text(event),
+                      source_event_id=event_id, created_at=timestamp)
+    session.add(message)
+    session.flush()
+    learn_from(session, handoff, message, event, photo_limits)
+    session.flush()  # what learn_from added fails here, in the event's own savepoint
+    return Recorded(handoff.id, message.id, _intent(event), handoff.team_id, handoff.agent_id,
+                    MessageOut.model_validate(message).model_dump(mode="json"))
+
+
+def _hear(session: Session, handoff: Handoff | None, move: ChannelMove | None, event_id: int,
+          event: dict[str, Any], photo_limits: attachments.Limits,
+          ) -> Recorded | moves.Answered | None:
+    """A customer message, as the answer to an offer to continue here, or for the open handoff
+    of its conversation; None when it is neither."""
+    timestamp = _timestamp(event)
+    if move is not None and timestamp >= move.offered_at:
+        _check(event)
+        return moves.answer(session, move, shown_text(event), _intent(event), timestamp)
+    if handoff is None or timestamp < handoff.created_at:
+        return None
+    return _record(session, handoff, event_id, event, timestamp, photo_limits)
+
+
 @dataclass
 class Batch:
     read: int = 0
@@ -126,6 +198,7 @@ class EventConsumer:
         self, events_engine: Engine, sessions: sessionmaker, name: str = "rasa-events",
         batch_size: int = 500, wakeup: EventWakeup | None = None,
         turns: TurnClock | None = None,
+        photo_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
     ) -> None:
         self._events = events_engine
         self._wakeup = wakeup
@@ -136,7 +209,9 @@ class EventConsumer:
         self._offset_due = 0.0  # when the offset is next saved even with nothing to store
         self.polled_at: float | None = None  # time.monotonic() of the last poll that worked
         self._late: SimpleQueue[int] = SimpleQueue()  # handoffs to catch up on
+        self._retried: int | None = None  # the event whose failure was last taken as passing
         self._turns = turns  # Rasa's turn latency, from the events as they are read
+        self._photo_limits = photo_limits  # how many photos a message and a handoff may keep
         self.running = False  # whether run() reads events on this replica now
 
     def catch_up(self, handoff_id: int) -> list[Recorded]:
@@ -169,51 +244,68 @@ class EventConsumer:
         self.polled_at = time.monotonic()
         if not rows:
             return Batch()
-        events = _parsed(rows)
+        events, unreadable = _parsed(rows)
         if self._turns is not None:
             self._turns.hear((sender, event) for _, sender, event in events)
         messages = _customer_messages(events)
-        if not messages and time.monotonic() < self._offset_due:
+        if not messages and not unreadable and time.monotonic() < self._offset_due:
             # Only the bot's and the agents' own events: nothing to store, so the offset waits
             # for the next messages or OFFSET_SAVE_SECONDS. A restart meanwhile reads these
             # events again, and they again store nothing.
             self._offset = rows[-1].id
             return Batch(len(rows))
-        answered: list[moves.Answered] = []
+        batch = Batch(len(rows))
         with self._sessions() as session:
-            senders = {sender for _, sender, _ in messages}
+            # Written first: on SQLite this write opens the transaction that the events'
+            # savepoints nest in (pysqlite begins one only before a write).
+            session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
+            session.flush()
+            for row, error in unreadable:
+                dead_letters.keep(session, self._name, row.id, row.sender_id, row.data, error)
+            # a sender id no table could hold has no handoff (and breaks PostgreSQL's query)
+            senders = {sender for _, sender, _ in messages
+                       if dead_letters.storable_as_is(sender)}
             handoffs = _open_handoffs(session, senders) if messages else {}
             offers = moves.pending(session, senders - set(handoffs)) if messages else {}
-            stored: list[tuple[Message, str | None, Handoff]] = []
             for event_id, sender, event in messages:
-                handoff = handoffs.get(sender)
-                timestamp = float(event.get("timestamp") or 0)
-                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                if (move := offers.get(sender)) and timestamp >= move.offered_at:
-                    if result := moves.answer(session, move, shown_text(event), intent,
-                                              timestamp):
-                        answered.append(result)
-                        del offers[sender]
-                        if result.accepted:  # what follows is the handoff's now
-                            handoffs[sender] = session.get(Handoff, result.handoff_id)
+                try:
+                    with session.begin_nested():
+                        heard = _hear(session, handoffs.get(sender), offers.get(sender),
+                                      event_id, event, self._photo_limits)
+                except Exception as error:  # whatever the event makes fail: see _set_aside
+                    self._set_aside(session, event_id, sender, event, error, retry=True)
                     continue
-                if handoff is None or timestamp < handoff.created_at:
-                    continue
-                message = Message(handoff_id=handoff.id, sender="customer",
-                                  text=shown_text(event), source_event_id=event_id,
-                                  created_at=timestamp)
-                session.add(message)
-                session.flush()
-                learn_from(session, handoff, message, event)
-                stored.append((message, intent, handoff))
-            session.merge(ConsumerOffset(name=self._name, last_event_id=rows[-1].id))
+                if isinstance(heard, Recorded):
+                    batch.recorded.append(heard)
+                elif isinstance(heard, moves.Answered):
+                    batch.moved.append(heard)
+                    del offers[sender]
+                    if heard.accepted:  # what follows is the handoff's now
+                        handoffs[sender] = session.get(Handoff, heard.handoff_id)
             session.commit()
         self._offset = rows[-1].id
         self._offset_due = time.monotonic() + OFFSET_SAVE_SECONDS
-        return Batch(len(rows),
-                     [Recorded(m.handoff_id, m.id, intent, h.team_id, h.agent_id,
-                               MessageOut.model_validate(m).model_dump(mode="json"))
-                      for m, intent, h in stored], answered)
+        return batch
+
+    def _set_aside(self, session: Session, event_id: int, sender: str, event: dict[str, Any],
+                   error: Exception, retry: bool) -> None:
+        """An event whose handling failed is kept as a dead letter and skipped. The database's
+        own failures (a lost connection, a lock timeout) are not the event's: they go up, and the
+        batch is read again from the saved offset until the database works again (readiness
+        says the consumer is stuck meanwhile). Another replica having recorded the event first
+        may pass too: with `retry` (a poll) the batch is read again once, and the same event
+        failing again is a dead letter, so no batch is read for ever; without (a late handoff's
+        catch-up) an event recorded already is skipped."""
+        if isinstance(error, OperationalError) or (
+                isinstance(error, DBAPIError) and error.connection_invalidated):
+            raise error
+        recorded = isinstance(error, IntegrityError) and _recorded_already(session, event_id)
+        if recorded and not retry:
+            return
+        if recorded and event_id != self._retried:
+            self._retried = event_id
+            raise error
+        dead_letters.keep(session, self._name, event_id, sender, json.dumps(event), error)
 
     def _load_offset(self) -> None:
         if self._offset is None:
@@ -243,22 +335,24 @@ class EventConsumer:
             with self._events.connect() as connection:
                 rows = connection.execute(_READ_SENDER, {"sender": handoff.conversation_id,
                                                          "upto": self._offset}).all()
-            stored = []
-            for event_id, _, event in _customer_messages(_parsed(rows)):
-                if event_id in known or float(event.get("timestamp") or 0) < handoff.created_at:
+            events, _ = _parsed(rows)  # those that hold none were set aside when first read
+            recorded = []
+            for event_id, sender, event in _customer_messages(events):
+                if event_id in known:
                     continue
-                message = Message(handoff_id=handoff.id, sender="customer",
-                                  text=shown_text(event), source_event_id=event_id,
-                                  created_at=float(event["timestamp"]))
-                session.add(message)
-                session.flush()
-                learn_from(session, handoff, message, event)
-                intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-                stored.append((message, intent))
+                try:
+                    with session.begin_nested():
+                        timestamp = _timestamp(event)
+                        heard = (_record(session, handoff, event_id, event, timestamp,
+                                         self._photo_limits)
+                                 if timestamp >= handoff.created_at else None)
+                except Exception as error:  # whatever the event makes fail: see _set_aside
+                    self._set_aside(session, event_id, sender, event, error, retry=False)
+                    continue
+                if heard is not None:
+                    recorded.append(heard)
             session.commit()
-            return [Recorded(m.handoff_id, m.id, intent, handoff.team_id, handoff.agent_id,
-                             MessageOut.model_validate(m).model_dump(mode="json"))
-                    for m, intent in stored]
+            return recorded
 
     def _poll(self, look_for_table: bool) -> Batch | None:
         """None while Rasa has not created its table. Looking for the table, instead of querying

@@ -41,6 +41,7 @@ class Kind(StrEnum):
     ATTACHMENT_FETCHED = "attachment.fetched"  # a customer's photo is ready (or failed)
     MESSAGE_CREATED = "message.created"
     MESSAGE_DELIVERED = "message.delivered"
+    MESSAGE_UNDELIVERABLE = "message.undeliverable"  # the customer's platform will never take it
     NOTE_CREATED = "note.created"
     CUSTOMER_TYPING = "customer.typing"
     AGENT_PRESENCE = "agent.presence"

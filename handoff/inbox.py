@@ -17,8 +17,11 @@ message gets its embedding, so that `groups` gathers the messages of one meaning
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from common.protocol import LANGUAGES
 from common.text import is_payload, script_language
 from handoff.background import pause
+from handoff.dead_letters import storable, storable_as_is
 from handoff.masking import mask
 from handoff.models import ConsumerOffset, Handoff, InboxMessage, Message
 from nlu.sentence_embeddings import E5Embedder, Embedder
@@ -86,16 +90,34 @@ class Reading:
     fallback: bool = False
 
 
+def _number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _name(entry: Any) -> str | None:
+    """An intent's name, if `entry` is an intent with one (anything else in Rasa's table is
+    read as no intent)."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name[:200] if isinstance(name, str) and name else None
+
+
+def _confidence(entry: Any) -> float | None:
+    value = entry.get("confidence") if isinstance(entry, dict) else None
+    return float(value) if _number(value) else None
+
+
 def reading(parse_data: dict[str, Any]) -> Reading:
-    top = parse_data.get("intent") or {}
-    ranking = [entry for entry in parse_data.get("intent_ranking") or []
-               if entry.get("name") and entry["name"] != "nlu_fallback"]
-    if not ranking and top.get("name"):
+    top = parse_data.get("intent")
+    ranked = parse_data.get("intent_ranking")
+    ranking = [entry for entry in (ranked if isinstance(ranked, list) else [])
+               if _name(entry) not in (None, "nlu_fallback")]
+    if not ranking and _name(top):
         ranking = [top]
     first = ranking[0] if ranking else {}
     second = ranking[1] if len(ranking) > 1 else {}
-    return Reading(first.get("name"), first.get("confidence"), second.get("name"),
-                   second.get("confidence"), top.get("name") == "nlu_fallback")
+    return Reading(_name(first), _confidence(first), _name(second), _confidence(second),
+                   _name(top) == "nlu_fallback")
 
 
 def reasons_for(parse_data: dict[str, Any]) -> list[Reason]:
@@ -125,8 +147,10 @@ def _may_have_missed(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
 
 def language_of(event: dict[str, Any]) -> str:
     """The language NLU tagged (nlu.language_detector), else the one its letters tell."""
-    for entity in (event.get("parse_data") or {}).get("entities") or []:
-        if entity.get("entity") == "language" and entity.get("value") in LANGUAGES:
+    entities = (event.get("parse_data") or {}).get("entities")
+    for entity in entities if isinstance(entities, list) else []:
+        if isinstance(entity, dict) and entity.get("entity") == "language" and (
+                entity.get("value") in LANGUAGES):
             return str(entity["value"])
     return script_language(event.get("text") or "")
 
@@ -156,6 +180,31 @@ class _Found:
     conversation_id: str
     event: dict[str, Any]
     reasons: list[Reason] = field(default_factory=list)
+
+
+def opaque_conversation(secret: str, conversation_id: str) -> str:
+    """What trainers see instead of a conversation's id (the customer's Telegram id or phone
+    number, and a handle to the chat): a keyed hash, the same for every message of one
+    conversation, that tells them nothing else."""
+    digest = hmac.new(secret.encode(), b"trainers-inbox\0" + conversation_id.encode(),
+                      hashlib.sha256)
+    return digest.hexdigest()[:20]
+
+
+def _event(row: Any) -> dict[str, Any] | None:
+    """The row's event, if it has the shape Rasa writes where the inbox reads it; anything else
+    in Rasa's table is skipped (logged), so that it holds up nothing behind it."""
+    try:
+        event = json.loads(row.data)
+    except (TypeError, ValueError):
+        event = None
+    if (isinstance(event, dict) and storable_as_is(row.sender_id)
+            and isinstance(event.get("text") or "", str)
+            and isinstance(event.get("parse_data") or {}, dict)
+            and _number(event.get("timestamp") or 0)):
+        return event
+    logger.warning("the inbox skipped event %s: not the shape of Rasa's events", row.id)
+    return None
 
 
 def _to_bytes(vector: np.ndarray) -> bytes:
@@ -207,9 +256,10 @@ class InboxCollector:
                 rows = connection.execute(
                     _READ, {"after": self._offset, "limit": self._batch_size}).all()
             if rows:
-                self._keep(session, self._found(rows))
+                readable = [(row, event) for row in rows if (event := _event(row)) is not None]
+                self._keep(session, self._found(readable))
                 for read in self._readers:
-                    read(session, rows)
+                    read(session, [row for row, _ in readable])
                 session.merge(ConsumerOffset(name=OFFSET_NAME, last_event_id=rows[-1].id))
             self._embed_missing(session)
             session.commit()
@@ -217,15 +267,12 @@ class InboxCollector:
             self._offset = rows[-1].id
         return len(rows)
 
-    def _found(self, rows: Iterable[Any]) -> list[_Found]:
-        """The messages of these events that belong in the inbox, with their reasons."""
+    def _found(self, rows: Iterable[tuple[Any, dict[str, Any]]]) -> list[_Found]:
+        """The messages of these events (row, event) that belong in the inbox, with their
+        reasons."""
         found: dict[int, _Found] = {}
         pairs: list[tuple[_Said, _Found]] = []  # (earlier message, the one that may repeat it)
-        for row in rows:
-            try:
-                event = json.loads(row.data)
-            except (TypeError, ValueError):
-                continue
+        for row, event in rows:
             conversation = self._conversation(row.sender_id)
             kind = event.get("event")
             if kind == "pause":
@@ -275,10 +322,10 @@ class InboxCollector:
             if (row := stored.get(item.event_id)) is not None:
                 row.reasons = sorted(set(row.reasons) | set(item.reasons))
                 continue
-            seen = reading(item.event.get("parse_data") or {})
+            seen, said = reading(item.event.get("parse_data") or {}), item.event["text"]
             session.add(InboxMessage(
                 event_id=item.event_id, conversation_id=item.conversation_id,
-                language=language_of(item.event), text=item.event["text"],
+                language=language_of(item.event), text=storable(said, len(said)),
                 reasons=[str(reason) for reason in item.reasons], intent=seen.intent,
                 confidence=seen.confidence, second_intent=seen.second_intent,
                 second_confidence=seen.second_confidence,

@@ -3,7 +3,8 @@ conversation it is about, so that an operator can follow one chat through every 
 
 Code that works on one handoff says so once (`with about(handoff_id=..., conversation_id=...)`);
 every line logged inside, by any module, carries those ids. uvicorn's own lines (requests,
-start-up) go through the same handler.
+start-up) go through the same handler. No line carries a URL's query string or Telegram's bot
+token (common/redact.py): uvicorn's access lines print the query, httpx's the whole URL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import IO, Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
+
+from common.redact import redact
 
 _ids: ContextVar[dict[str, Any]] = ContextVar("log_ids", default={})  # noqa: B039 (never mutated)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -42,10 +45,24 @@ class IdsFilter(logging.Filter):
         return True
 
 
+class RedactFilter(logging.Filter):
+    """Takes secrets that URLs carry out of each record's message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if (cleaned := redact(message)) != message:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info:  # formatted once here; the formatters then use exc_text
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
 def handler(log_format: str, stream: IO[str] | None = None) -> logging.Handler:
     """A handler writing JSON lines ("json") or plain text ("text"), with the ids."""
     made = logging.StreamHandler(stream)
     made.addFilter(IdsFilter())
+    made.addFilter(RedactFilter())
     if log_format == "json":
         made.setFormatter(JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",

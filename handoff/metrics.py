@@ -80,7 +80,8 @@ class StateCollector(Collector):
                 .group_by(Team.name)).all()
             backlog, first = session.execute(
                 select(func.count(Message.id), func.min(Message.created_at))
-                .where(Message.sender == "agent", Message.delivered_at.is_(None))).one()
+                .where(Message.sender == "agent", Message.delivered_at.is_(None),
+                       Message.undeliverable_reason.is_(None))).one()
         for team, waiting, since in rows:
             queue.add_metric([team], waiting)
             oldest.add_metric([team], now - since if since is not None else 0.0)
@@ -118,6 +119,27 @@ class JournalCollector(Collector):
         yield CounterMetricFamily("handoff_rabbitmq_events_written",
                                   "Rasa's events this replica wrote to the event table.",
                                   value=self._journal.stored)
+
+
+class WorkersCollector(Collector):
+    """How often each background worker failed and was restarted, and which are down now."""
+
+    def __init__(self, supervisor: Any) -> None:
+        self._supervisor = supervisor  # handoff.supervisor.Supervisor
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        restarts = CounterMetricFamily("handoff_worker_restarts",
+                                       "Background workers restarted after failing.",
+                                       labels=["worker"])
+        for worker, count in sorted(self._supervisor.restarts.items()):
+            restarts.add_metric([worker], count)
+        yield restarts
+        down = GaugeMetricFamily("handoff_worker_down",
+                                 "1 while a failed background worker waits to restart.",
+                                 labels=["worker"])
+        for worker in sorted(self._supervisor.down):
+            down.add_metric([worker], 1)
+        yield down
 
 
 class _Gauge(Collector):
@@ -170,3 +192,6 @@ class Metrics:
 
     def watch_journal(self, journal: Any) -> None:
         self.registry.register(JournalCollector(journal))
+
+    def watch_workers(self, supervisor: Any) -> None:
+        self.registry.register(WorkersCollector(supervisor))

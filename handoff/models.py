@@ -187,6 +187,11 @@ class Message(Base):
     # Agent messages: when a delivery was first tried, and when Rasa accepted it.
     sending_at: Mapped[float | None] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float)
+    # Agent messages the customer's platform did not take (handoff/delivery.py): how often,
+    # when to try again, and why it never will ("blocked", "window_closed", ...; "gave_up").
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[float | None] = mapped_column(Float)
+    undeliverable_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[float] = mapped_column(Float, default=time.time)
 
 
@@ -273,6 +278,22 @@ class ConsumerOffset(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeadLetter(Base):
+    """An event a reader of Rasa's stream could not handle, kept with its error and skipped, so
+    that one bad event holds up nothing behind it (handoff/dead_letters.py)."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))  # the reader: "rasa-events", "rabbitmq"
+    event_id: Mapped[int | None] = mapped_column(Integer)  # its id in Rasa's event table
+    sender_id: Mapped[str | None] = mapped_column(String(255))
+    event: Mapped[str] = mapped_column(Text)  # as read, cut at dead_letters.EVENT_CHARS
+    error_type: Mapped[str] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)
 
 
 class InboxMessage(Base):

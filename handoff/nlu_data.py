@@ -6,7 +6,8 @@ layout stay as they were, and the change is an ordinary diff of the repository's
 to commit. A new intent is added to the NLU file and to the domain's intents. A message is not
 written when the data already has it in any language (after normalisation), when it is a
 sentence of the held-out sets (tests/nlu_holdout/: training on them would void the evaluation
-that judges the new model), or when Rasa would read it as an entity annotation.
+that judges the new model), or when Rasa would read it as an entity annotation. Each file is
+replaced whole (tools/files.py): an interrupted write leaves the old one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from common.protocol import LANGUAGES
 from common.text import ANNOTATION, comparable, plain
+from tools import files
 
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_CHARACTERS = 500
@@ -157,9 +159,9 @@ class NluData:
             domain = _yaml().load(domain_before)
             domain["intents"].append(intent)
             domain_after = _dump(domain)
-            self.domain.write_text(domain_after)
+            files.write_text(self.domain, domain_after)
             diffs.append(self._diff(self.domain, domain_before, domain_after))
-        path.write_text(after)
+        files.write_text(path, after)
         written.diff = "".join(diffs)
         return written
 

@@ -4,6 +4,7 @@ conditional UPDATE (so concurrent callers cannot both win), and written to the a
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -60,7 +61,9 @@ def open_handoff_for(session: Session, conversation_id: str) -> Handoff | None:
 
 
 def create_handoff(session: Session, context: HandoffContext, default_team: str,
-                   identity_secret: str | None = None) -> tuple[Handoff, bool]:
+                   identity_secret: str | None = None,
+                   photo_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
+                   ) -> tuple[Handoff, bool]:
     """Queue a handoff, or return the one its reference filed before (a retry) or the
     conversation's open one. The flag says whether it is new. A handoff filed late, after the
     service was down, is as old as the customer's request (at most MAX_LATE_SECONDS)."""
@@ -89,8 +92,8 @@ def create_handoff(session: Session, context: HandoffContext, default_team: str,
         )
         session.add(handoff)
         session.flush()
-        attachments.record(session, handoff.id,
-                           [item.model_dump() for item in context.attachments])
+        attachments.record(session, handoff, [item.model_dump() for item in context.attachments],
+                           photo_limits)
         _audit(session, handoff.id, None, Status.QUEUED, "action-server", detail=context.reason)
         session.commit()
     except IntegrityError:  # a concurrent escalation of the same conversation or contact won
@@ -351,13 +354,15 @@ def messages_after(session: Session, handoff_id: int, after_id: int = 0) -> list
     ))
 
 
-def history(session: Session, handoff: Handoff) -> list[Handoff]:
-    """The same person's other handoffs, on any channel, newest first."""
+def history(session: Session, handoff: Handoff, team_ids: Collection[int]) -> list[Handoff]:
+    """The same person's other handoffs, on any channel, newest first: those of `team_ids`
+    only (the reader's teams), as every other handoff is out of sight of other teams."""
     contact_id = session.scalar(
         select(Conversation.contact_id).where(Conversation.id == handoff.conversation_pk))
     return list(session.scalars(
         select(Handoff)
         .join(Conversation, Conversation.id == Handoff.conversation_pk)
-        .where(Conversation.contact_id == contact_id, Handoff.id != handoff.id)
+        .where(Conversation.contact_id == contact_id, Handoff.id != handoff.id,
+               Handoff.team_id.in_(list(team_ids)))
         .order_by(Handoff.created_at.desc()).limit(HISTORY_LIMIT)
     ))

@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from handoff.background import pause
+from handoff.dead_letters import storable_as_is
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +66,16 @@ class Published:
 
     def row(self) -> dict[str, str] | None:
         """The table's row, or None for a body that is no Rasa event (logged, then dropped)."""
-        try:
-            event = json.loads(self.body)
+        try:  # UTF-8 first: json.loads alone would take UTF-16 too, which the table cannot
+            data = self.body.decode()
+            event = json.loads(data)
         except ValueError:
-            event = None
-        if not isinstance(event, dict) or not isinstance(event.get("sender_id"), str):
+            data, event = "", None
+        if not isinstance(event, dict) or not storable_as_is(event.get("sender_id")):
             logger.warning("dropping a message on Rasa's exchange that is no event: %.200r",
                            self.body)
             return None
-        return {"sender_id": event["sender_id"][:255], "data": self.body.decode(),
-                "event_key": self.key}
+        return {"sender_id": event["sender_id"][:255], "data": data, "event_key": self.key}
 
 
 class Journal:

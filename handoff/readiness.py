@@ -1,6 +1,7 @@
 """Whether the service can do its work now, part by part: its database, how far behind Rasa's
 event stream the consumer is (customers' messages wait that long), how many agent messages are
-waiting for delivery, and whether Rasa answers."""
+waiting for delivery, whether Rasa answers, and which background workers are down (they restart
+by themselves: handoff/supervisor.py)."""
 
 from __future__ import annotations
 
@@ -50,11 +51,20 @@ def _outbox(services: Services) -> Check:
     with services.sessions() as session:
         waiting, oldest = session.execute(
             select(func.count(Message.id), func.min(Message.created_at))
-            .where(Message.sender == "agent", Message.delivered_at.is_(None))).one()
+            .where(Message.sender == "agent", Message.delivered_at.is_(None),
+                   Message.undeliverable_reason.is_(None))).one()
     age = time.time() - oldest if oldest is not None else 0.0
     ok = age < OUTBOX_OLDEST_SECONDS
     return Check(ok=ok, waiting=waiting, oldest_seconds=round(age, 1),
                  detail=None if ok else "agent messages are not being delivered")
+
+
+def _workers(services: Services) -> Check:
+    down = services.workers.down
+    if not down:
+        return Check(ok=True)
+    return Check(ok=False, detail="restarting: " + ", ".join(
+        f"{worker} ({error})" for worker, error in sorted(down.items())))
 
 
 async def readiness(services: Services) -> Readiness:
@@ -63,5 +73,6 @@ async def readiness(services: Services) -> Readiness:
     outbox = await asyncio.to_thread(_outbox, services) if database.ok else Check(
         ok=False, detail="no database")
     rasa = Check(ok=await services.rasa.reachable())
-    checks = {"database": database, "event_consumer": consumer, "outbox": outbox, "rasa": rasa}
+    checks = {"database": database, "event_consumer": consumer, "outbox": outbox, "rasa": rasa,
+              "workers": _workers(services)}
     return Readiness(ready=all(check.ok for check in checks.values()), checks=checks)

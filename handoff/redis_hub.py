@@ -63,8 +63,8 @@ class RedisHub(Hub):
                     while not stop.is_set():
                         message = await pubsub.get_message(ignore_subscribe_messages=True,
                                                            timeout=0.5)
-                        if message is not None:
-                            self._fan_out(json.loads(message["data"]))
+                        if message is not None and (event := _event(message["data"])):
+                            self._fan_out(event)
             except (RedisError, OSError) as error:
                 logger.warning("not listening to Redis for live events: %s", error)
                 await pause(stop, RECONNECT_SECONDS)
@@ -72,3 +72,15 @@ class RedisHub(Hub):
     async def aclose(self) -> None:
         await asyncio.gather(*self._sending, return_exceptions=True)
         await self._redis.aclose()
+
+
+def _event(data: bytes) -> dict[str, Any] | None:
+    """A live event from the channel; anything else on it is logged and skipped."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        event = None
+    if isinstance(event, dict):
+        return event
+    logger.warning("skipping a message on Redis' live channel that is no live event")
+    return None

@@ -64,6 +64,9 @@ class MessageOut(BaseModel):
     agent_id: int | None
     created_at: float
     delivered_at: float | None
+    # an agent's message the customer's platform will never take: "blocked", "window_closed",
+    # "unknown_recipient", "refused", or "gave_up" after the tries allowed
+    undeliverable_reason: str | None = None
 
 
 class NoteOut(BaseModel):
@@ -114,6 +117,15 @@ class IdentityOut(BaseModel):
 
     kind: str
     value: str
+
+
+class ResolvedOut(HandoffOut):
+    """A resolved handoff, and what of it never reached the customer."""
+
+    undeliverable_message_ids: list[int] = Field(
+        description="the agent's messages of this handoff the customer's platform never took")
+    handback_delivered: bool = Field(
+        description="whether the platform took the bot's words after the handback")
 
 
 class HandoffDetail(HandoffOut):
@@ -358,7 +370,8 @@ class InboxItemOut(BaseModel):
     """A message of the trainers' inbox; its text is masked (handoff/masking.py)."""
 
     id: int
-    conversation_id: str
+    conversation: str = Field(description="an opaque id, the same for the messages of one "
+                              "conversation; never the channel's id of the customer")
     language: str
     text: str
     reasons: list[str]

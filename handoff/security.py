@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import jwt
@@ -14,15 +17,39 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 _hasher = PasswordHasher()
+# Argon2 takes 64 MiB and four threads a hash, on purpose: this many at once in a process, and
+# this many more waiting their turn; a flood of sign-ins beyond that is told to come back (503)
+# at once, so it holds neither memory, CPU, the request threads nor the database's connections.
+HASHES_AT_ONCE = 4
+HASHES_WAITING = 8
+_hashing = threading.BoundedSemaphore(HASHES_AT_ONCE)
+_admitted = threading.BoundedSemaphore(HASHES_AT_ONCE + HASHES_WAITING)
+
+
+class HashingBusy(Exception):
+    """More passwords to hash than the process takes at once: try again in a moment."""
+
+
+@contextmanager
+def _turn() -> Iterator[None]:
+    if not _admitted.acquire(blocking=False):
+        raise HashingBusy
+    try:
+        with _hashing:
+            yield
+    finally:
+        _admitted.release()
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _turn():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _turn():
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
 

@@ -3,14 +3,14 @@ dependencies (handoff/dependencies.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from handoff import bot_sessions, listeners
 from handoff.assigner import Assigner
-from handoff.attachments import Fetcher
+from handoff.attachments import Fetcher, Limits
 from handoff.continuity import Continuity
 from handoff.db import make_engine, make_session_factory
 from handoff.delivery import Outbox, Outgoing
@@ -30,6 +30,7 @@ from handoff.redis_hub import RedisHub
 from handoff.schemas import MessageOut
 from handoff.settings import Settings
 from handoff.sign_in_limits import SignInLimiter
+from handoff.supervisor import Supervisor
 from handoff.training import ModelTraining
 
 
@@ -57,6 +58,7 @@ class Services:
     metrics: Metrics  # what operators scrape at /metrics
     journal: RabbitMQJournal | None  # Rasa's events from RabbitMQ into the event table
     lease: Lease  # which replica runs the readers of Rasa's events and the retry loops
+    workers: Supervisor = field(default_factory=Supervisor)  # the background loops, restarted
 
 
 def make_services(settings: Settings) -> Services:
@@ -65,7 +67,7 @@ def make_services(settings: Settings) -> Services:
     hub = (RedisHub(settings.redis_url, settings.redis_channel) if settings.redis_url
            else Hub())
     events = Dispatcher()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_jwt_secret)
     notices = CustomerNotices(rasa)
     announcer = Announcer(sessions, notices)
     assigner = Assigner(sessions, settings, events, notices)
@@ -85,17 +87,29 @@ def make_services(settings: Settings) -> Services:
                           message.agent_id, {"message_id": message.message_id,
                                              "message": shown.model_dump(mode="json")}))
 
+    def undeliverable(message: Outgoing, reason: str) -> None:
+        shown = MessageOut(id=message.message_id, handoff_id=message.handoff_id, sender="agent",
+                           text=message.text, agent_id=message.agent_id,
+                           created_at=message.created_at, delivered_at=None,
+                           undeliverable_reason=reason)
+        events.emit(Event(Kind.MESSAGE_UNDELIVERABLE, message.handoff_id, message.team_id,
+                          message.agent_id, {"message_id": message.message_id,
+                                             "message": shown.model_dump(mode="json")}))
+
     def fetched(attachment_id: int) -> None:
         with sessions() as session:
-            attachment = session.get(Attachment, attachment_id)
-            handoff = session.get(Handoff, attachment.handoff_id)
+            handoff_id, ready = session.execute(  # not the photo's bytes
+                select(Attachment.handoff_id, Attachment.data.is_not(None))
+                .where(Attachment.id == attachment_id)).one()
+            handoff = session.get(Handoff, handoff_id)
             events.emit(Event(Kind.ATTACHMENT_FETCHED, handoff.id, handoff.team_id,
                               handoff.agent_id, {"attachment": {
-                                  "id": attachment.id, "ready": attachment.data is not None}}))
+                                  "id": attachment_id, "ready": ready}}))
 
     events_engine = make_engine(settings.events_url)
     wakeup = EventWakeup(events_engine) if events_engine.dialect.name == "postgresql" else None
-    consumer = EventConsumer(events_engine, sessions, wakeup=wakeup, turns=metrics.turns)
+    consumer = EventConsumer(events_engine, sessions, wakeup=wakeup, turns=metrics.turns,
+                             photo_limits=Limits.of(settings))
     metrics.watch_state(sessions, events_engine, consumer)
     journal = (RabbitMQJournal(Journal(events_engine), settings.rabbitmq_url,
                                settings.rabbitmq_queue, settings.rabbitmq_exchange)
@@ -104,8 +118,9 @@ def make_services(settings: Settings) -> Services:
         metrics.watch_journal(journal)
     lease = Lease(engine)
     metrics.watch_lease(lease)
+    outbox = Outbox(sessions, rasa, delivered, undeliverable, settings.delivery_attempts)
     return Services(settings, engine, events_engine, sessions, hub, events,
-                    rasa, notices, announcer, assigner, Outbox(sessions, rasa, delivered),
+                    rasa, notices, announcer, assigner, outbox,
                     Fetcher(sessions, settings, fetched), continuity,
                     consumer, wakeup,
                     SignInLimiter(settings.sign_in_account_limits,

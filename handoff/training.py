@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from common.secret_scopes import scoped
 from handoff.rasa_client import RasaClient, RasaUnavailable
 from tools.model import data_of
 
@@ -218,5 +219,7 @@ class ModelTraining:
 
 
 def _environment(code: Path) -> dict[str, str]:
-    return os.environ | {"PYTHONPATH": str(code), "RASA_TELEMETRY_ENABLED": "false",
-                         "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    """The service's environment without its secrets: training needs none."""
+    return scoped(os.environ, "training") | {
+        "PYTHONPATH": str(code), "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+        "MPLBACKEND": "Agg"}

@@ -11,7 +11,9 @@ cross-validate the model it replaces.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +54,15 @@ def data_of(model: Path) -> Path:
 
 
 def keep_data(project: Path, model: Path) -> None:
-    """Copy the project's NLU data and config beside its newly trained model."""
+    """Copy the project's NLU data and config beside its newly trained model: into a new folder
+    first, which then takes the place of any older copy (never a half-copied folder)."""
     target = data_of(model)
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(project / "data" / "nlu", target / "nlu")
-    shutil.copy2(project / "config.yml", target / "config.yml")
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        shutil.copytree(project / "data" / "nlu", staging / "nlu")
+        shutil.copy2(project / "config.yml", staging / "config.yml")
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

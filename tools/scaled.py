@@ -1,14 +1,15 @@
 """The scale-out profile on one machine (`make run-scaled`): two replicas of every tier behind
 HAProxy, on PostgreSQL, Redis and RabbitMQ.
 
-    customers ─┐                    ┌─ rasa-1 :5105 ─┐  tracker: PostgreSQL   locks: Redis
-               ├─► HAProxy :5005 ───┤                ├─ events ─► RabbitMQ ─► handoff-1|2
-    service ───┘                    └─ rasa-2 :5106 ─┘  socket.io rooms: Redis
-    Rasa ──────────► HAProxy :5055 ──► actions-1 :5155, actions-2 :5156
-    agents, widget,
-    action servers ► HAProxy :8000 ──► handoff-1 :8100, handoff-2 :8101 (live feeds: Redis)
+    customers, agents ─► HAProxy :8000, the public front
+      /socket.io/, /webhooks/<channel>/webhook ─► rasa-1 :5105, rasa-2 :5106
+      everything else ──────────────────────────► handoff-1 :8100, handoff-2 :8101
+    service ──► HAProxy :5005 (Rasa's API, internal) ──► rasa-1, rasa-2
+    Rasa ─────► HAProxy :5055 (internal) ──► actions-1 :5155, actions-2 :5156
+    tracker: PostgreSQL; locks, socket.io rooms, live feeds: Redis; events: RabbitMQ
 
-The balancer keeps the embedded profile's ports, so clients are configured the same way. Where
+The balancer keeps the embedded profile's ports, so clients are configured the same way; the
+widget's socket.io and the webhooks are also on the public front, as in deploy/. Where
 the servers are comes from SCALED_POSTGRES_URL, SCALED_REDIS_URL and SCALED_RABBITMQ_URL (the
 machine's own by default); the databases are named after SCALED_PREFIX and made if missing.
 """
@@ -90,7 +91,8 @@ class ScaledConfig(StackConfig):
         postgres, redis, rabbitmq = (urlsplit(url) for url in (
             self.postgres_url, self.redis_url, self.rabbitmq_url))
         names = self.databases()
-        balancer = {"BALANCER_HOST": "127.0.0.1", "RASA_PORT": str(self.rasa_port),
+        balancer = {"BALANCER_HOST": "127.0.0.1", "INTERNAL_HOST": "127.0.0.1",
+                    "STATS_HOST": "127.0.0.1", "RASA_PORT": str(self.rasa_port),
                     "ACTIONS_PORT": str(self.actions_port),
                     "HANDOFF_PORT": str(self.handoff_port), "STATS_PORT": str(self.stats_port)}
         for tier in OFFSETS:
@@ -121,6 +123,12 @@ class ScaledConfig(StackConfig):
             "HANDOFF_REDIS_URL": f"{self.redis_url}/0",
             "HANDOFF_REDIS_CHANNEL": f"{self.prefix}:live",
             "HANDOFF_RATE_LIMIT_STORAGE": f"{self.redis_url}/2",
+            # HAProxy (option forwardfor) reaches the replicas from here: sign-in limits count
+            # the address it forwards
+            "HANDOFF_TRUSTED_PROXIES": "127.0.0.1",
+            "RASA_REDIS_PASSWORD": redis.password or "",
+            # browsers open the widget's socket.io through the public front
+            "HANDOFF_WIDGET_SOCKET_URL": self.handoff_url,
         } | self.overrides
 
     def process_environment(self, name: str) -> dict[str, str]:
@@ -136,8 +144,7 @@ class ScaledConfig(StackConfig):
         for replica in REPLICAS:
             commands[f"handoff-{replica}"] = [str(APP_PY), "-m", "handoff"]
             commands[f"actions-{replica}"] = [
-                str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions",
-                "--port", str(self.port("actions", replica))]
+                str(RASA_PY), "-m", "actions.server", "--port", str(self.port("actions", replica))]
             commands[f"rasa-{replica}"] = [
                 str(RASA_PY), "-m", "rasa_runtime", "--model", str(self.model),
                 "--port", str(self.port("rasa", replica)), "--interface", "127.0.0.1"]

@@ -7,6 +7,7 @@ class, so what the tests drive is what an operator runs.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import secrets
 import signal
@@ -21,13 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from common.secret_scopes import scoped
+from handoff.rasa_client import api_token
 from rasa_runtime.channels import channels, describe
 from tools.model import ROOT, model_path
 
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PY = ROOT / ".venv" / "bin" / "python"
-SECRET_NAMES = ("RASA_AUTH_TOKEN", "RASA_REST_TOKEN", "HANDOFF_ACTION_SECRET",
-                "HANDOFF_JWT_SECRET", "HANDOFF_ADMIN_TOKEN", "HANDOFF_METRICS_TOKEN")
+SECRET_NAMES = ("RASA_JWT_SECRET", "RASA_REST_TOKEN", "HANDOFF_ACTION_SECRET",
+                "HANDOFF_JWT_SECRET", "HANDOFF_ADMIN_TOKEN", "HANDOFF_METRICS_TOKEN",
+                "ACTION_SERVER_TOKEN")
 # libpq options of every PostgreSQL connection (Rasa's stores and the handoff database) unless the
 # operator sets PGOPTIONS: a commit returns once PostgreSQL has it, without waiting for the disk
 # flush, which PostgreSQL still does within 3 × wal_writer_delay (0.6 s). A crash of any of our
@@ -37,6 +41,18 @@ SECRET_NAMES = ("RASA_AUTH_TOKEN", "RASA_REST_TOKEN", "HANDOFF_ACTION_SECRET",
 # them; Rasa's tracker store then still committed on its event loop (bench/README.md, 16, 18).
 # PGOPTIONS="-c synchronous_commit=on" restores a disk flush per commit.
 PG_OPTIONS = "-c synchronous_commit=off"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, from its first byte: a new file is made with mode
+    0600 (O_EXCL: never one that someone else made) and renamed over the old one."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fresh.unlink(missing_ok=True)
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.replace(fresh, path)
 
 
 def load_secrets(var_dir: Path) -> dict[str, str]:
@@ -51,9 +67,7 @@ def load_secrets(var_dir: Path) -> dict[str, str]:
     missing = [name for name in SECRET_NAMES if name not in stored]
     if missing:
         stored.update({name: secrets.token_urlsafe(32) for name in missing})
-        var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{name}={value}\n" for name, value in stored.items()))
-        path.chmod(0o600)
+        write_private(path, "".join(f"{name}={value}\n" for name, value in stored.items()))
     return {name: os.environ.get(name) or stored[name] for name in SECRET_NAMES}
 
 
@@ -67,6 +81,9 @@ class StackConfig:
     # Overrides of the embedded defaults, e.g. the PostgreSQL profile
     # (postgres_overrides in bench/load/servers.py).
     overrides: dict[str, str] = field(default_factory=dict)
+    # `make run` alone: the demo page signs `?user=` (development only), and only while the
+    # service listens on the loopback interface.
+    demo_signs: bool = False
 
     @property
     def rasa_url(self) -> str:
@@ -75,6 +92,10 @@ class StackConfig:
     @property
     def handoff_url(self) -> str:
         return f"http://127.0.0.1:{self.handoff_port}"
+
+    def rasa_headers(self) -> dict[str, str]:
+        """What the handoff service sends to Rasa's HTTP API: a short-lived JWT."""
+        return {"Authorization": f"Bearer {api_token(self.environment()['RASA_JWT_SECRET'])}"}
 
     def rest_headers(self) -> dict[str, str]:
         """What the shop's backend sends to Rasa's REST channel."""
@@ -100,6 +121,10 @@ class StackConfig:
             "ACTIONS_OUTBOX_PATH": os.environ.get("ACTIONS_OUTBOX_PATH",
                                                   str(self.var_dir / "escalations.sqlite3")),
             "HANDOFF_PORT": str(self.handoff_port),
+            "HANDOFF_HOST": (host := os.environ.get("HANDOFF_HOST", "127.0.0.1")),
+            # an operator's own word wins; never set it in a deployment
+            "HANDOFF_WIDGET_DEMO_SIGNS": os.environ.get(
+                "HANDOFF_WIDGET_DEMO_SIGNS", str(self.demo_signs and _loopback(host)).lower()),
             "HANDOFF_DATABASE_URL": os.environ.get(
                 "HANDOFF_DATABASE_URL", f"sqlite:///{self.var_dir / 'handoff.db'}"),
             "HANDOFF_EVENTS_URL": os.environ.get("HANDOFF_EVENTS_URL", f"sqlite:///{events_db}"),
@@ -116,8 +141,7 @@ class StackConfig:
     def commands(self) -> dict[str, list[str]]:
         return {
             "handoff": [str(APP_PY), "-m", "handoff"],
-            "actions": [str(RASA_PY), "-m", "rasa_sdk", "--actions", "actions",
-                        "--port", str(self.actions_port)],
+            "actions": [str(RASA_PY), "-m", "actions.server", "--port", str(self.actions_port)],
             "rasa": [str(RASA_PY), "-m", "rasa_runtime", "--model", str(self.model),
                      "--port", str(self.rasa_port),
                      "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1")],
@@ -126,6 +150,12 @@ class StackConfig:
     def process_environment(self, name: str) -> dict[str, str]:
         """What one process's environment adds to the stack's (a replica's own port, say)."""
         return {}
+
+    def environment_of(self, name: str) -> dict[str, str]:
+        """One process's whole environment: the stack's, its own additions, and of the secrets
+        only those its tier needs ("rasa-2" is a "rasa")."""
+        tier = name.rpartition("-")[0] if name[-1:].isdigit() else name
+        return scoped(self.environment() | self.process_environment(name), tier)
 
     def prepare(self) -> None:
         """Whatever must exist before the processes start (the embedded profile: nothing)."""
@@ -136,6 +166,14 @@ class StackConfig:
             "actions": f"http://127.0.0.1:{self.actions_port}/health",
             "rasa": f"{self.rasa_url}/",
         }
+
+
+def _loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _is_up(url: str) -> bool:
@@ -167,10 +205,9 @@ class Stack:
             raise FileNotFoundError(f"no model at {self.config.model}; run `make train` first")
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.config.prepare()
-        env = self.config.environment()
         commands = self.config.commands()
         for name in names or tuple(commands):
-            self._start_one(name, commands[name], env | self.config.process_environment(name))
+            self._start_one(name, commands[name], self.config.environment_of(name))
 
     def _start_one(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -261,7 +298,7 @@ def main() -> int:
     parser.add_argument("--handoff-port", type=int, default=8000)
     args = parser.parse_args()
     config = StackConfig(rasa_port=args.rasa_port, actions_port=args.actions_port,
-                         handoff_port=args.handoff_port)
+                         handoff_port=args.handoff_port, demo_signs=True)
     return serve(Stack(config, echo=True), ready_line(config))
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import BinaryIO
 
 from nlu.sentence_embeddings import DEFAULT_STORE, STORE_VARIABLE
+from tools import files
 from tools.model import ROOT, fingerprint, keep_data, model_path
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -38,21 +41,29 @@ def train(project: Path = ROOT) -> int:
     # our components come from this repository; the embeddings made here are kept for the next run
     env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT),
                         STORE_VARIABLE: os.environ.get(STORE_VARIABLE) or str(ROOT / DEFAULT_STORE)}
+    # Rasa writes into a folder of its own beside the models; the model takes its name only when
+    # complete (an interrupted run would otherwise leave a broken model that looks up to date)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".training-"))
     command = [
-        str(RASA), "train", "--out", str(target.parent),
+        str(RASA), "train", "--out", str(staging),
         "--fixed-model-name", fingerprint(project),
     ]
     started = time.monotonic()
-    with log.open("wb") as output, subprocess.Popen(
-            command, cwd=project, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT) as rasa:
-        _relay(rasa.stdout, output)
-        returncode = rasa.wait()
-    if returncode != 0 or not target.exists():
-        print(f"training failed; the end of {log}:", file=sys.stderr)
-        print("".join(log.read_text().splitlines(keepends=True)[-30:]), file=sys.stderr)
-        return returncode or 1
-    keep_data(project, target)
+    try:
+        with log.open("wb") as output, subprocess.Popen(
+                command, cwd=project, env=env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT) as rasa:
+            _relay(rasa.stdout, output)
+            returncode = rasa.wait()
+        trained = staging / target.name
+        if returncode != 0 or not trained.exists():
+            print(f"training failed; the end of {log}:", file=sys.stderr)
+            print("".join(log.read_text().splitlines(keepends=True)[-30:]), file=sys.stderr)
+            return returncode or 1
+        keep_data(project, target)
+        files.install(trained, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(f"trained in {time.monotonic() - started:.0f} s: {target}")
     return 0
 

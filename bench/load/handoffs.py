@@ -48,10 +48,11 @@ class LiveFeeds:
         self._sockets: list[websocket.WebSocketApp] = []
 
     def listen(self, base_url: str, token: str) -> None:
-        url = base_url.replace("http", "ws", 1) + f"/api/v1/live?token={token}"
+        url = base_url.replace("http", "ws", 1) + "/api/v1/live"
         feed = len(self._sockets)
-        app = websocket.WebSocketApp(
-            url, on_message=lambda _, raw: self._event(feed, json.loads(raw)))
+        app = websocket.WebSocketApp(  # the token as a subprotocol, never in the URL
+            url, subprotocols=["handoff.live", f"bearer.{token}"],
+            on_message=lambda _, raw: self._event(feed, json.loads(raw)))
         self._sockets.append(app)
         threading.Thread(target=app.run_forever, daemon=True).start()
 

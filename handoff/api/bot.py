@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from common.protocol import WEB_CHANNEL
-from handoff import contacts, moves, queue
+from handoff import attachments, contacts, moves, queue
 from handoff.availability import team_availability
 from handoff.contract import HandoffContext
 from handoff.dependencies import AppSettings, Consumer, DbSession, Events, action_server
@@ -25,6 +25,15 @@ from handoff.states import Status
 routes = APIRouter(prefix="/api/v1", tags=["bot"], dependencies=[Depends(action_server)])
 
 
+def _well_formed(context: HandoffContext | Arrival) -> None:
+    """400 for a malformed signature, before anything is stored (the action server's outbox
+    sets a 4xx aside and goes on with the escalations behind it)."""
+    try:
+        contacts.check_form(context.signed_identity)
+    except contacts.MalformedSignature as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+
+
 
 @routes.post("/handoffs", response_model=Ticket)
 def create_handoff(context: HandoffContext, session: DbSession, settings: AppSettings,
@@ -32,8 +41,10 @@ def create_handoff(context: HandoffContext, session: DbSession, settings: AppSet
     """Queue a handoff. Asking again while one is open returns the open one; filing a reference
     again returns what it filed. One filed late (the service was down when the customer asked)
     gets the messages the customer wrote since, and the customer is told where it stands."""
+    _well_formed(context)
     handoff, created = queue.create_handoff(session, context, settings.default_team,
-                                           settings.widget_identity_secret)
+                                           settings.widget_identity_secret,
+                                           attachments.Limits.of(settings))
     if created and context.escalated_at is not None:
         for item in consumer.catch_up(handoff.id):  # recorded here: tell the agents
             events.emit(item.event())
@@ -96,6 +107,7 @@ def arrival(conversation_id: str, body: Arrival, session: DbSession,
     identities name, and say what the bot should pick up (handoff/moves.py). An anonymous web
     visitor is linked to nobody (and stored nowhere): only their own conversation is looked up,
     so that a session that expires while they wait keeps the bot paused."""
+    _well_formed(body)
     if body.channel == WEB_CHANNEL and body.signed_identity is None and not body.verified:
         return moves.look_up(session, conversation_id, body.channel)
     keys = contacts.identities(conversation_id, body.channel, body.verified,

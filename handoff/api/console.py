@@ -7,13 +7,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
 from handoff import canned
 from handoff.api.handoffs import assigned_to
+from handoff.api.upstream import rasa_failed
 from handoff.contract import Language
 from handoff.dependencies import AppSettings, CurrentAgent, DbSession, Events, Rasa, RowId
 from handoff.events import Kind, about
@@ -66,7 +67,7 @@ async def correct_slot(handoff_id: RowId, name: str, body: SlotCorrection, sessi
         raise RequestValidationError([{"type": "value_error", "loc": ("body", "value"),
                                        "msg": str(error), "input": body.value}]) from error
     except RasaUnavailable as error:
-        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
+        raise rasa_failed(error) from None
     await run_in_threadpool(_record, session, handoff, agent, name, value)
     events.emit(about(Kind.HANDOFF_UPDATED, handoff, slots=handoff.context["slots"]))
     return handoff.context["slots"]

@@ -15,7 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select
 
 from common.protocol import META_HANDOFF_STATUS, WEB_CHANNEL, widget_custom, widget_status
-from handoff import inbox, queue
+from handoff import inbox, media_fetch, queue
+from handoff.api.upstream import rasa_failed
 from handoff.dependencies import CurrentAgent, DbSession, Events, OutboxDep, Rasa, RowId
 from handoff.events import Event, Kind, about
 from handoff.models import (
@@ -28,8 +29,9 @@ from handoff.models import (
     Message,
     Note,
     Rating,
+    Team,
 )
-from handoff.rasa_client import RasaUnavailable
+from handoff.rasa_client import PlatformFailed, RasaUnavailable
 from handoff.schemas import (
     AttachmentOut,
     AuditOut,
@@ -39,6 +41,7 @@ from handoff.schemas import (
     MessageOut,
     NoteOut,
     RatingOut,
+    ResolvedOut,
     SendText,
     Transfer,
 )
@@ -95,14 +98,20 @@ def claim_next(session: DbSession, agent: CurrentAgent, events: Events) -> Hando
     return handoff
 
 
-def _attachment_out(attachment: Attachment) -> AttachmentOut:
-    state = "ready" if attachment.data is not None else (
-        "failed" if attachment.error else "fetching")
-    return AttachmentOut(id=attachment.id, handoff_id=attachment.handoff_id,
-                         message_id=attachment.message_id, channel=attachment.channel,
-                         content_type=attachment.content_type, state=state,
-                         url=f"/api/v1/handoffs/{attachment.handoff_id}/attachments/"
-                             f"{attachment.id}", created_at=attachment.created_at)
+def _attachments(session: DbSession, handoff_id: int) -> list[AttachmentOut]:
+    """The handoff's photos as listed, without their bytes (only the one-photo route reads
+    those): a chat with many photos opens as fast as one without."""
+    rows = session.execute(
+        select(Attachment.id, Attachment.message_id, Attachment.channel,
+               Attachment.content_type, Attachment.error, Attachment.created_at,
+               Attachment.data.is_not(None))
+        .where(Attachment.handoff_id == handoff_id).order_by(Attachment.id))
+    return [AttachmentOut(id=id_, handoff_id=handoff_id, message_id=message_id,
+                          channel=channel, content_type=content_type,
+                          state="ready" if ready else "failed" if error else "fetching",
+                          url=f"/api/v1/handoffs/{handoff_id}/attachments/{id_}",
+                          created_at=created_at)
+            for id_, message_id, channel, content_type, error, created_at, ready in rows]
 
 
 def _verified(session: DbSession, handoff: Handoff) -> list[IdentityOut]:
@@ -129,12 +138,11 @@ def get_handoff(handoff_id: RowId, session: DbSession, agent: CurrentAgent) -> H
         context=handoff.context,
         messages=[MessageOut.model_validate(m) for m in queue.messages_after(session, handoff.id)],
         notes=[NoteOut.model_validate(n) for n in notes],
-        history=[HandoffOut.model_validate(h) for h in queue.history(session, handoff)],
+        history=[HandoffOut.model_validate(h)
+                 for h in queue.history(session, handoff, agent.team_ids)],
         audit=[AuditOut.model_validate(a) for a in audit],
         rating=RatingOut.model_validate(rating) if rating else None,
-        attachments=[_attachment_out(a) for a in session.scalars(
-            select(Attachment).where(Attachment.handoff_id == handoff.id)
-            .order_by(Attachment.id))],
+        attachments=_attachments(session, handoff.id),
         verified=_verified(session, handoff),
     )
 
@@ -145,12 +153,17 @@ def get_attachment(handoff_id: RowId, attachment_id: RowId, session: DbSession,
                    agent: CurrentAgent) -> Response:
     """A photo the customer sent, to agents of the handoff's team (404 otherwise)."""
     _visible(session, handoff_id, agent)
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.handoff_id != handoff_id:
+    attachment = session.scalars(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.handoff_id == handoff_id)).first()
+    if attachment is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such attachment in this handoff")
     if attachment.data is None:
         raise HTTPException(status.HTTP_409_CONFLICT, attachment.error or "not fetched yet")
-    return Response(attachment.data, media_type=attachment.content_type or "image/jpeg",
+    try:  # by its bytes again: a photo stored before they were checked may be anything
+        media_type = media_fetch.image_type(attachment.data)
+    except media_fetch.Refused as refused:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"not fetched: {refused}") from None
+    return Response(attachment.data, media_type=media_type,
                     headers={"Cache-Control": "private, max-age=3600",
                              "X-Content-Type-Options": "nosniff"})
 
@@ -231,7 +244,11 @@ def _transfer(session: DbSession, handoff_id: int, body: Transfer, agent: Agent)
         if target is None or handoff.team_id not in target.team_ids:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such agent in this team")
         return queue.transfer_to_agent(session, handoff, target.id, actor)
-    return queue.transfer_to_team(session, handoff, queue.team_named(session, body.team), actor)
+    # to a team that exists: only admins make teams (PUT /api/v1/teams/{name})
+    team = session.scalars(select(Team).where(Team.name == body.team)).first()
+    if team is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such team")
+    return queue.transfer_to_team(session, handoff, team, actor)
 
 
 @routes.post("/{handoff_id}/transfer", response_model=HandoffOut)
@@ -263,10 +280,12 @@ def abandon(handoff_id: RowId, session: DbSession, agent: CurrentAgent,
     return handoff
 
 
-@routes.post("/{handoff_id}/resolve", response_model=HandoffOut)
+@routes.post("/{handoff_id}/resolve", response_model=ResolvedOut)
 async def resolve(handoff_id: RowId, session: DbSession, agent: CurrentAgent, events: Events,
-                  outbox: OutboxDep, rasa: Rasa) -> Handoff:
-    """Hand the conversation back to the bot, which resumes with the slots it had."""
+                  outbox: OutboxDep, rasa: Rasa) -> ResolvedOut:
+    """Hand the conversation back to the bot, which resumes with the slots it had. A customer
+    whose platform refuses our messages (the bot blocked) does not stop it: the answer says
+    which messages never reached them, and whether the bot's words after the handback did."""
     handoff = await run_in_threadpool(assigned_to, session, handoff_id, agent)
     await run_in_threadpool(session.commit)  # no connection held while Rasa is awaited
     if handoff.status != Status.ASSIGNED:
@@ -280,9 +299,23 @@ async def resolve(handoff_id: RowId, session: DbSession, agent: CurrentAgent, ev
                 widget_custom(handoff=widget_status(
                     reference=handoff.reference, status="resolved", availability=None,
                     position=None, expected_wait_seconds=None, agent=None)))
-        await rasa.hand_back(handoff.conversation_id)
+        await rasa.hand_back(handoff.conversation_id)  # resumes the bot, then its words
+        handback_delivered = True
+    except PlatformFailed:  # the bot has resumed; only its words did not reach the customer
+        handback_delivered = False
     except RasaUnavailable as error:
-        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa unavailable: {error}") from error
+        raise rasa_failed(error) from None
     resolved = await run_in_threadpool(queue.resolve, session, handoff, f"agent:{agent.id}")
     events.emit(about(Kind.HANDOFF_RESOLVED, resolved))
-    return resolved
+    undeliverable = await run_in_threadpool(_undeliverable_ids, session, handoff_id)
+    return ResolvedOut(**HandoffOut.model_validate(resolved).model_dump(),
+                       undeliverable_message_ids=undeliverable,
+                       handback_delivered=handback_delivered)
+
+
+def _undeliverable_ids(session: DbSession, handoff_id: int) -> list[int]:
+    ids = list(session.scalars(select(Message.id).where(
+        Message.handoff_id == handoff_id, Message.undeliverable_reason.is_not(None))
+        .order_by(Message.id)))
+    session.commit()
+    return ids

@@ -1,8 +1,10 @@
 """The trainers' inbox: what the bot did not understand, grouped, masked, and decided on.
 
-Trainers (and admins) read messages, never the agents' chats: every text is masked, and a
-message's conversation shows only what the customer said to the bot and what the bot answered.
-A decision writes the messages into `data/nlu/` (handoff/nlu_data.py) and closes them.
+Trainers (and admins) read messages, never the agents' chats nor who wrote them: every text is
+masked, a conversation is named by an opaque id (inbox.opaque_conversation), and a message's
+conversation shows only what the customer said to the bot and what the bot answered, nothing of
+the time with an agent. A decision writes the messages into `data/nlu/` (handoff/nlu_data.py)
+with made-up contact details (masking.pseudonymise) and closes them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, text
 
-from common.protocol import LANGUAGES
+from common.protocol import LANGUAGES, META_AGENT_ID, META_HANDOFF_ID, META_MESSAGE_ID
 from handoff import inbox
-from handoff.dependencies import AppServices, DbSession, RowId, Trainer, TrainingData
-from handoff.masking import mask
+from handoff.dependencies import (
+    AppServices,
+    AppSettings,
+    DbSession,
+    RowId,
+    Trainer,
+    TrainingData,
+)
+from handoff.masking import mask, pseudonymise
 from handoff.models import InboxMessage
 from handoff.nlu_data import InvalidIntent, Written
 from handoff.schemas import (
@@ -39,10 +48,13 @@ routes = APIRouter(prefix="/api/v1/inbox", tags=["trainers"])
 CONTEXT_BEFORE = 6
 CONTEXT_AFTER = 4
 _EVENTS = text("SELECT id, data FROM events WHERE sender_id = :sender ORDER BY id")
+# what marks a bot event as an agent's message, sent through Rasa by the service (delivery.py)
+_AGENTS_MARKS = (META_AGENT_ID, META_HANDOFF_ID, META_MESSAGE_ID)
 
 
-def _out(row: InboxMessage) -> InboxItemOut:
-    return InboxItemOut(id=row.id, conversation_id=row.conversation_id, language=row.language,
+def _out(row: InboxMessage, secret: str) -> InboxItemOut:
+    return InboxItemOut(id=row.id, language=row.language,
+                        conversation=inbox.opaque_conversation(secret, row.conversation_id),
                         text=mask(row.text), reasons=row.reasons, intent=row.intent,
                         confidence=row.confidence, second_intent=row.second_intent,
                         second_confidence=row.second_confidence, created_at=row.created_at,
@@ -50,7 +62,7 @@ def _out(row: InboxMessage) -> InboxItemOut:
 
 
 @routes.get("", response_model=InboxOut)
-def list_inbox(session: DbSession, trainer: Trainer, data: TrainingData,
+def list_inbox(session: DbSession, trainer: Trainer, data: TrainingData, settings: AppSettings,
                language: str = Query(pattern="^(" + "|".join(LANGUAGES) + ")$"),
                state: Annotated[inbox.Status, Query(alias="status")] = inbox.Status.OPEN,
                limit: int = Query(1000, ge=1, le=5000)) -> InboxOut:
@@ -58,7 +70,8 @@ def list_inbox(session: DbSession, trainer: Trainer, data: TrainingData,
         InboxMessage.language == language, InboxMessage.status == state)
         .order_by(InboxMessage.created_at.desc()).limit(limit)).all()
     return InboxOut(language=language, intents=data.intents(), groups=[
-        InboxGroupOut(count=group.count, messages=[_out(row) for row in group.messages])
+        InboxGroupOut(count=group.count,
+                      messages=[_out(row, settings.jwt_secret) for row in group.messages])
         for group in inbox.groups(rows)])
 
 
@@ -73,12 +86,19 @@ def conversation(item_id: RowId, session: DbSession, trainer: Trainer,
         events = connection.execute(_EVENTS, {"sender": row.conversation_id}).all()
     lines: list[ConversationLine] = []
     here = None
+    with_agent = False  # between Rasa's pause and resume the customer talks to an agent
     for event_id, data in events:
         try:
             event = json.loads(data)
         except (TypeError, ValueError):
             continue
-        if event.get("event") not in ("user", "bot") or not event.get("text"):
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") in ("pause", "resume"):
+            with_agent = event["event"] == "pause"
+            continue
+        if (with_agent or event.get("event") not in ("user", "bot") or not event.get("text")
+                or _by_agent(event)):
             continue
         mine = event_id == row.event_id or (
             row.event_id is None and event["event"] == "user" and event["text"] == row.text)
@@ -91,6 +111,11 @@ def conversation(item_id: RowId, session: DbSession, trainer: Trainer,
     if here is None:
         return lines[-CONTEXT_BEFORE:]
     return lines[max(0, here - CONTEXT_BEFORE):here + CONTEXT_AFTER + 1]
+
+
+def _by_agent(event: dict[str, object]) -> bool:
+    metadata = event.get("metadata")
+    return isinstance(metadata, dict) and any(mark in metadata for mark in _AGENTS_MARKS)
 
 
 def _written(written: Written) -> WrittenOut:
@@ -116,7 +141,8 @@ def decide(body: InboxDecision, session: DbSession, trainer: Trainer,
         for row in rows:
             by_language[row.language].append(row)
         try:
-            written = [_written(data.add(language, intent, [row.text for row in members]))
+            written = [_written(data.add(language, intent,
+                                         [pseudonymise(row.text) for row in members]))
                        for language, members in sorted(by_language.items())]
         except InvalidIntent as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -38,14 +39,36 @@ def home() -> RedirectResponse:
     return RedirectResponse("/console/")
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def from_this_machine(request: Request) -> bool:
+    """Asked by a browser on this machine, straight: a loopback peer, a loopback host name (a
+    page that rebinds its own name to 127.0.0.1 still sends its name) and no proxy between."""
+    peer = request.client.host if request.client else ""
+    try:
+        loopback = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        return False
+    host = (request.headers.get("host") or "").rsplit(":", 1)[0].casefold()
+    return loopback and host in LOOPBACK_NAMES and not any(
+        name in request.headers for name in FORWARDING_HEADERS)
+
+
 @routes.get("/widget/demo", response_class=HTMLResponse)
-def widget_demo(settings: AppSettings, user: str | None = Query(None, max_length=320)) -> str:
-    """A page with the widget embedded, talking to this system's Rasa server. `?user=` plays
-    a shop whose customer is signed in: the page signs their identity as the shop's backend
-    would (with HANDOFF_WIDGET_IDENTITY_SECRET; without it, there is nothing to sign with)."""
+def widget_demo(request: Request, settings: AppSettings,
+                user: str | None = Query(None, max_length=320)) -> str:
+    """A page with the widget embedded, talking to this system's Rasa server. In development
+    only (HANDOFF_WIDGET_DEMO_SIGNS, which `make run` sets while the service listens on the
+    loopback interface and the operator has not said otherwise), and only for a browser on
+    this machine, `?user=` plays a shop whose customer is signed in: the page signs their
+    identity as the shop's backend would. Otherwise it signs nothing: whoever could open it
+    could pose as any customer and read their chats."""
     socket = escape(settings.widget_socket_url, quote=True)
     identity = ""
-    if user and settings.widget_identity_secret:
+    if user and settings.widget_demo_signs and settings.widget_identity_secret and \
+            from_this_machine(request):
         signature = identity_hash(settings.widget_identity_secret, user)
         identity = (f' data-identifier="{escape(user, quote=True)}"'
                     f' data-identifier-hash="{signature}"')

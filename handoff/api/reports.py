@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,6 +64,21 @@ COLUMNS = ("handoffs", "sessions", "contained", "containment", "waiting_p50_s", 
            "resolution_p90_s", "csat_average", "ratings", "resolved", "csat_response_rate")
 
 
+# A text cell a spreadsheet could read as a formula (one starting with =, +, -, @, a tab or a
+# carriage return: a name, a channel) gets a leading quote, as OWASP advises against CSV
+# injection; a cell that is just a number ("-3", "1.5") stays one, and the figures are numbers.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """`cell` as a spreadsheet may open it: never a formula."""
+    if (isinstance(cell, str) and cell.startswith(_FORMULA_START)
+            and not _PLAIN_NUMBER.fullmatch(cell)):
+        return "'" + cell
+    return cell
+
+
 def _cells(figures: GroupFigures) -> list[object]:
     def rounded(value: float | None) -> object:
         return "" if value is None else round(value, 3)
@@ -85,7 +101,7 @@ def export(session: DbSession, _: Supervisor, chosen_period: Range, chosen: Chos
     writer = csv.writer(out)
     writer.writerow([by, *COLUMNS])
     for figures in reports.breakdown(session, chosen_period, chosen, by):
-        writer.writerow(_cells(figures))
+        writer.writerow([spreadsheet_safe(cell) for cell in _cells(figures)])
     name = f"report-{by}-{chosen_period.since}-{chosen_period.until}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import HTMLResponse
 
+from handoff.api.upstream import rasa_failed
 from handoff.dependencies import Trainer, Training
 from handoff.rasa_client import RasaUnavailable
 from handoff.schemas import TrainingRunOut
@@ -62,8 +63,7 @@ async def promote(trainer: Trainer, training: Training) -> TrainingRunOut:
     except NoDecision as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     except RasaUnavailable as error:
-        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"Rasa did not load it: {error}"
-                            ) from error
+        raise rasa_failed(error, "Rasa did not load it") from None
 
 
 @routes.post("/discard", response_model=TrainingRunOut)

@@ -1,8 +1,10 @@
 """The customer's side of the live feed, for the web widget: typing both ways, and catching up.
 
-Connect to /api/v1/widget/live?conversation_id=<the widget's socket.io session id>. The session
-id is the widget's secret, as it is for Rasa's socket.io channel: it only ever reaches that one
-conversation. Only pages of the service's own origin or of `WIDGET_ORIGINS` may connect.
+Connect to /api/v1/widget/live and send `{"type": "hello", "conversation_id": <the widget's
+socket.io session id>}` as the first frame within five seconds. The session id is the widget's
+secret, as it is for Rasa's socket.io channel: it only ever reaches that one conversation, and
+it never travels in the URL (access logs and proxies keep URLs); one in the query string is
+refused. Only pages of the service's own origin or of `WIDGET_ORIGINS` may connect.
 The widget receives `{"type": "agent.typing"}`; it sends `{"type": "typing"}`,
 which the agents of an open web-chat handoff of that conversation see as `customer.typing`.
 After a reload or reconnect it sends `{"type": "sync", "after": <last agent message id>}` and
@@ -17,11 +19,11 @@ import json
 import time
 from typing import Any
 
-from fastapi import APIRouter, Query, WebSocket
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
 from common.protocol import WEB_CHANNEL
-from handoff.api.streams import stream
+from handoff.api.streams import first_frame, stream
 from handoff.dependencies import AppSettings, Events, LiveHub, Sessions
 from handoff.events import Event, Kind
 from handoff.models import Agent, Handoff, Message
@@ -29,20 +31,30 @@ from handoff.states import OPEN
 
 routes = APIRouter()
 MAX_MISSED = 200
+SESSION_ID_LENGTH = (16, 255)  # as Rasa's socket.io channel makes them, and their limit
 TYPING_EVERY_SECONDS = 1.0
 
 
 @routes.websocket("/api/v1/widget/live")
 async def widget_live(websocket: WebSocket, sessions: Sessions, hub: LiveHub, events: Events,
-                      settings: AppSettings,
-                      conversation_id: str = Query(min_length=16, max_length=255)) -> None:
+                      settings: AppSettings) -> None:
     origin = websocket.headers.get("origin")
     own = f"{'https' if websocket.url.scheme == 'wss' else 'http'}://" \
           f"{websocket.headers.get('host', '')}"
     if origin and not settings.widget_may_open(origin, own):
         await websocket.close(code=1008, reason="origin not allowed")  # a page of another site
         return
+    if "conversation_id" in websocket.query_params:
+        await websocket.close(code=1008, reason="send the session id in the first frame")
+        return
     await websocket.accept()
+    try:
+        conversation_id = await first_frame(websocket, "hello", "conversation_id") or ""
+    except WebSocketDisconnect:
+        return
+    if not SESSION_ID_LENGTH[0] <= len(conversation_id) <= SESSION_ID_LENGTH[1]:
+        await websocket.close(code=1008, reason="no session id")
+        return
     subscription = hub.subscribe_customer(conversation_id)
 
     def open_handoff() -> tuple[int, int | None, int] | None:

@@ -19,7 +19,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from common.protocol import MESSENGER, META_ATTACHMENTS, META_IDENTITY, META_SHOWN
+from common.protocol import (
+    MESSENGER,
+    META_ATTACHMENTS,
+    META_IDENTITY,
+    META_SHOWN,
+    signed_identity,
+)
 from rasa_runtime.channels.platform import (
     SHARED_PHOTO,
     Forged,
@@ -97,8 +103,7 @@ def signed_ref(ref: object) -> dict[str, str] | None:
         identifier = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    return {"identifier": identifier, "identifier_hash": digest} if identifier and digest \
-        else None
+    return signed_identity({"identifier": identifier, "identifier_hash": digest})
 
 
 def _inbound(event: dict[str, Any]) -> Inbound | None:

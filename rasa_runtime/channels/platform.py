@@ -24,7 +24,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from common.protocol import META_MESSAGE_ID, META_PLATFORM_MESSAGE_ID, META_SHOWN
+from common.redact import redact
 from common.text import localize_digits, normalize, script_language, split_message
+from rasa_runtime.channels import refusals
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,17 @@ def numbered(text: str, buttons: list[dict[str, Any]]) -> str:
 
 
 class PlatformError(Exception):
-    """The platform refused or did not answer a request of ours."""
+    """The platform refused or did not answer a request of ours. The text names no token
+    (common/redact.py): it is logged."""
+
+
+class PlatformRefused(PlatformError):
+    """The platform will never take this message (rasa_runtime/channels/refusals.py says
+    why): a retry cannot help, and Rasa's API answers 422 (rasa_runtime/fixes/undeliverable.py)."""
+
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(text)
+        self.reason = reason
 
 
 class PlatformOutput(OutputChannel):
@@ -147,11 +159,20 @@ class PlatformOutput(OutputChannel):
             async with self._http.request(method, url, **kwargs) as reply:
                 body = await reply.read()
                 if reply.status >= 300:
-                    raise PlatformError(f"{method} {reply.url.path}: {reply.status} "
-                                        f"{body[:300].decode(errors='replace')}")
-                return await reply.json(content_type=None) if body else None
-        except aiohttp.ClientError as error:
-            raise PlatformError(f"{method} {url.split('?')[0]}: {error}") from error
+                    text = redact(f"{method} {url}: {reply.status} "
+                                  f"{body[:300].decode(errors='replace')}")
+                    if reason := refusals.permanent(self.channel, reply.status, body):
+                        raise PlatformRefused(reason, text)
+                    raise PlatformError(text)
+                try:
+                    return await reply.json(content_type=None) if body else None
+                except ValueError:  # a success whose body is not JSON: not the platform's
+                    raise PlatformError(redact(f"{method} {url}: {reply.status} not JSON")
+                                        ) from None
+        except (aiohttp.ClientError, TimeoutError) as error:  # aiohttp's deadline: TimeoutError
+            # not chained: aiohttp's text names the whole URL, a token in it
+            raise PlatformError(redact(f"{method} {url}: {type(error).__name__}: {error}")
+                                ) from None
 
     async def send_part(self, recipient_id: str, text: str,
                         choices: list[dict[str, Any]] | None = None,

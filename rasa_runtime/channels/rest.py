@@ -5,6 +5,11 @@ anyone who reached it could talk as any customer and read what the bot tells the
 request must carry `Authorization: Bearer $RASA_REST_TOKEN` (401 otherwise, before Rasa sees the
 message); without that variable the channel is off. A message over the length limit gets 413 with
 the reply the customer is to see.
+
+Rasa's also takes the event's input channel from the request (`"input_channel": "telegram"`),
+which the action server and the service trust to tell whose metadata an event carries. Here it
+is always `rest`, no metadata is passed on (Rasa's REST channel passes none), and a sender id of
+a messenger's conversation ("telegram:42") is refused with 403.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.protocol import MESSENGER, TELEGRAM, WHATSAPP
 from rasa_runtime.fixes.message_cap import limit_from, too_long_reply
+
+MESSENGER_PREFIXES = tuple(f"{name}:" for name in (TELEGRAM, MESSENGER, WHATSAPP))
 
 
 def too_long(request: Request) -> HTTPResponse | None:
@@ -43,6 +51,19 @@ def too_long(request: Request) -> HTTPResponse | None:
     return response.json({"error": "message too long", "text": reply}, status=413)
 
 
+def foreign_sender(request: Request) -> HTTPResponse | None:
+    """403 for a sender id that names a messenger's conversation: its connector alone speaks
+    there, and the bot's answers (an open request, an order) would come back here."""
+    try:
+        body = request.json
+    except Exception:  # Rasa's own handler answers malformed JSON
+        return None
+    sender = body.get("sender") if isinstance(body, dict) else None
+    if isinstance(sender, str) and sender.startswith(MESSENGER_PREFIXES):
+        return response.json({"error": "a messenger's conversation"}, status=403)
+    return None
+
+
 class TokenRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -55,6 +76,9 @@ class TokenRestInput(RestInput):
     def __init__(self, token: str) -> None:
         self.token = token
 
+    def _extract_input_channel(self, request: Request) -> str:
+        return self.name()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
 
@@ -64,6 +88,6 @@ class TokenRestInput(RestInput):
             if not hmac.compare_digest(given.encode(), self.token.encode()):
                 return response.json({"error": "the REST channel needs its bearer token"},
                                      status=401)
-            return too_long(request)
+            return foreign_sender(request) or too_long(request)
 
         return webhook

@@ -5,8 +5,14 @@
   connect; unset, only Rasa's own origin.
 - **Session ids.** A client names its conversation; Rasa's takes any name, so a page could open
   `telegram:42` and speak in that Telegram customer's conversation. Here a session id is the
-  widget's kind (8 to 64 of `A-Za-z0-9_-`); any other gets a fresh one at `session_request`, and
-  a message under any other is refused.
+  widget's kind (8 to 64 of `A-Za-z0-9_-`); any other gets a fresh one at `session_request`.
+  That request binds the socket to its session: a message naming any other is refused (the
+  widget asks again after each reconnect, under its new socket).
+- **Metadata.** Rasa's passes on whatever a client put in a message's metadata, so a page could
+  claim a verified phone, attach photos from any URL or pose as an agent's message. Here only
+  what a widget tells is kept, checked (`client_metadata`): its language, a pressed button's
+  title, and the identity the host site signed; every reserved key
+  (common/protocol.py `RESERVED_METADATA_KEYS`) a client sends is dropped.
 - **Frames.** One socket.io message is at most `MAX_FRAME_BYTES`; engine.io closes a connection
   that sends more (Rasa's allows 1 MB).
 - **Replicas.** With `RASA_SOCKETIO_REDIS_URL`, the rooms are shared through Redis
@@ -22,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -29,13 +36,22 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic
 
-from common.protocol import WEB_CHANNEL
+from common.protocol import (
+    LANGUAGES,
+    META_IDENTITY,
+    META_LANGUAGE,
+    META_SHOWN,
+    WEB_CHANNEL,
+    signed_identity,
+)
+from common.text import is_payload
 from rasa_runtime.fixes import message_rate
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64_000  # a 4,000-character message in any script, with its metadata
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+MAX_SHOWN = 500  # characters of a button's title, as the agent reads it
 
 
 def allowed_origins(env: Mapping[str, str]) -> list[str] | str | None:
@@ -57,7 +73,24 @@ def share_rooms(sio: Any, url: str, channel: str) -> None:
 
 
 def valid_session_id(value: object) -> bool:
-    return isinstance(value, str) and bool(SESSION_ID.match(value))
+    return isinstance(value, str) and bool(SESSION_ID.fullmatch(value))
+
+
+def client_metadata(sent: object, text: object) -> dict[str, Any]:
+    """What the widget may tell with a message (`text`): the language it shows, what the
+    customer saw on the button that sent a payload, and the identity the host site signed.
+    Anything else a client sends is dropped, the reserved keys first of all."""
+    sent = sent if isinstance(sent, dict) else {}
+    kept: dict[str, Any] = {}
+    if sent.get(META_LANGUAGE) in LANGUAGES:
+        kept[META_LANGUAGE] = sent[META_LANGUAGE]
+    shown = sent.get(META_SHOWN)
+    if isinstance(shown, str) and 0 < len(shown) <= MAX_SHOWN and isinstance(text, str) \
+            and is_payload(text):
+        kept[META_SHOWN] = shown
+    if identity := signed_identity(sent.get(META_IDENTITY)):
+        kept[META_IDENTITY] = identity
+    return kept
 
 
 class WidgetSocketInput(SocketIOInput):
@@ -77,17 +110,28 @@ class WidgetSocketInput(SocketIOInput):
         rasa_session_request = handlers["session_request"]
         rasa_message = handlers[self.user_message_evt]
 
+        bound: dict[str, str] = {}  # socket -> the session it asked for
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
-            data = dict(data) if isinstance(data, dict) else {}
-            if not valid_session_id(data.get("session_id")):
-                data["session_id"] = None  # Rasa's handler makes a fresh one
-            await rasa_session_request(sid, data)
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session_id = asked if valid_session_id(asked) else uuid.uuid4().hex
+            # bound before any await: the socket's next message may be handled at once
+            previous, bound[sid] = bound.get(sid), session_id
+            if previous not in (None, session_id):
+                await sio.leave_room(sid, previous, namespace=self.namespace)
+            await rasa_session_request(sid, {"session_id": session_id})
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str, *_: Any) -> None:
+            bound.pop(sid, None)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
-            if not isinstance(data, dict) or not valid_session_id(data.get("session_id")):
-                logger.warning("socket.io message refused: no valid session id")
+            if not isinstance(data, dict) or sid not in bound \
+                    or data.get("session_id") != bound[sid]:
+                logger.warning("socket.io message refused: not the session its socket asked "
+                               "for at session_request")
                 await sio.emit("error", {"error": "invalid session id"}, room=sid)
                 return
             limits = message_rate.LIMITS
@@ -98,7 +142,8 @@ class WidgetSocketInput(SocketIOInput):
                     await sio.emit(self.bot_message_evt, {"text": self._rate_reply(data, wait)},
                                    room=sid)
                 return
-            await rasa_message(sid, data)
+            await rasa_message(sid, {**data, self.metadata_key: client_metadata(
+                data.get(self.metadata_key), data.get("message"))})
 
         return webhook
 

@@ -2,7 +2,9 @@
 
 Each entry names what it fixes and its switch: the environment variable that, set to `0`, leaves
 Rasa as it is (to measure a fix's effect: bench/README.md). The first entry has no switch: without
-it the socket.io channel does not work on Python 3.11 at all.
+it the socket.io channel does not work on Python 3.11 at all. Nor have socketio_rooms (without it
+no customer gets a message), local_models_only (a security guard, not a speed-up) and undeliverable
+(what Rasa's API answers when a platform refuses a message).
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from rasa_runtime.fixes import (
     gc_freeze,
     http_keepalive,
     jsonschema_cache,
+    local_models_only,
     lock_poll,
     message_cap,
     message_rate,
     nlu_thread,
     sanic_py311,
+    socketio_rooms,
     sqlite_pool,
     tracker_thread,
     turn_limit,
+    undeliverable,
 )
 
 
@@ -37,6 +42,12 @@ class Fix:
 FIXES: tuple[Fix, ...] = (
     Fix("sanic_py311", "Sanic 21.12's websockets fail on Python 3.11 (asyncio.wait of a "
         "coroutine)", None, sanic_py311.apply),
+    Fix("socketio_rooms", "Rasa never awaits python-socketio 5.10+'s enter_room: no room, no "
+        "message reaches the customer", None, socketio_rooms.apply),
+    Fix("local_models_only", "PUT /model loads a model from any URL or bucket "
+        "(CVE-2024-49375)", None, local_models_only.apply),
+    Fix("undeliverable", "a platform's refusal of a bot message is an anonymous 500: a message "
+        "to a customer who blocked the bot is retried for ever", None, undeliverable.apply),
     Fix("lock_poll", "a busy conversation lock is polled once a second", "RASA_LOCK_POLL",
         lock_poll.apply),
     Fix("sqlite_pool", "a new SQLite connection and a full fsync per tracker read, save and event",

@@ -97,6 +97,7 @@ def test_buttons_show_as_the_customer_saw_them_and_rasa_bookkeeping_stays_out() 
         {"event": "user", "text": '/greet{"language": "fa"}', "timestamp": 1.0,
          "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}},
         {"event": "user", "text": '/human_handoff{"language": "fa"}', "timestamp": 2.0,
+         "input_channel": "socketio",
          "metadata": {"language": "fa", "shown": "می‌خواهم با یک کارشناس صحبت کنم"},
          "parse_data": {"intent": {"name": "human_handoff", "confidence": 1.0}}},
     ]

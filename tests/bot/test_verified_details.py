@@ -1,7 +1,8 @@
 """What the bot passes on as verified: a phone number only from Telegram's connector, which
-checked it is the sender's own; the shop's signed identity from any channel (the service checks
-the hash); and at a session's start, what identifies the customer, or nothing for an anonymous
-web visitor."""
+checked it is the sender's own; the shop's signed identity only from the web widget or an m.me
+link (the service checks the hash); photos only from the messenger that brought them; and at a
+session's start, what identifies the customer, or nothing for an anonymous web visitor. Each key
+counts only from the channel that sets it (common/protocol.py METADATA_OWNERS)."""
 
 from actions.handoff_context import attachments, signed_identity, verified_identities
 from actions.session_start import arrival
@@ -27,12 +28,26 @@ def test_the_latest_signed_identity_goes_with_the_context() -> None:
               _user("socketio", identity=SIGNED), _user("socketio")]
     assert signed_identity(events) == SIGNED
     assert signed_identity([_user("socketio", identity={"identifier": "x"})]) is None
+    # only the widget and an m.me link carry one; a hash is hex
+    assert signed_identity([_user("telegram", identity=SIGNED),
+                            _user("rest", identity=SIGNED)]) is None
+    assert signed_identity([_user("socketio", identity=SIGNED | {
+        "identifier_hash": "zz" * 32})]) is None
 
 
 def test_photos_are_listed_for_the_agent() -> None:
     photo = {"type": "image", "channel": "telegram", "ref": "file-1"}
     assert attachments([_user("telegram", attachments=[photo, {"ref": ""}])]) == [
         photo | {"timestamp": 1.0}]
+
+
+def test_photos_count_only_from_the_messenger_that_brought_them() -> None:
+    """A web visitor's metadata names no photo, and a platform's message only its own."""
+    foreign = {"type": "image", "channel": "whatsapp", "ref": "https://evil.example/p.png"}
+    assert attachments([_user("socketio", attachments=[foreign]),
+                        _user("rest", attachments=[foreign]),
+                        _user("telegram", attachments=[foreign]),
+                        _user("telegram", attachments="boom")]) == []
 
 
 def test_at_a_sessions_start_the_customer_is_named_by_what_verifies_them() -> None:
@@ -46,3 +61,6 @@ def test_at_a_sessions_start_the_customer_is_named_by_what_verifies_them() -> No
     assert arrival("9f2c0d", {"language": "fa"}) == {
         "channel": "socketio", "signed_identity": None, "verified": []}
     assert arrival("messenger:77", {"verified_phone": "+98912"})["verified"] == []
+    # a web visitor's verified phone is not one; Telegram's connector sets no identity
+    assert arrival("9f2c0d", {"verified_phone": "+98912"})["verified"] == []
+    assert arrival("telegram:42", {"identity": SIGNED})["signed_identity"] is None

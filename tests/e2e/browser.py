@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tools.model import ROOT
 
@@ -41,14 +41,21 @@ def chromium() -> Iterator[Browser]:
 
 def open_page(browser: Browser, url: str, locale: str, width: int = 1000,
               height: int = 720, init_script: str | None = None) -> Page:
-    """A page in a fresh context (its own storage), failing the test on any script error;
-    `init_script` runs before the page's own scripts."""
+    """A page in a fresh context (its own storage), failing the test on any script error or
+    Content-Security-Policy violation; `init_script` runs before the page's own scripts."""
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
     if init_script:
         context.add_init_script(init_script)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def blocked(message: ConsoleMessage) -> None:
+        """What the Content-Security-Policy refused counts as a script error too."""
+        if "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("console", blocked)
     page.script_errors = errors  # type: ignore[attr-defined]
     page.goto(url)
     return page

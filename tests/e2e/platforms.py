@@ -37,10 +37,14 @@ class Sent:
 
 
 class StandIn:
-    """An HTTP server on 127.0.0.1 that records every API call, one queue per recipient."""
+    """An HTTP server on 127.0.0.1 that records every API call, one queue per recipient. A
+    recipient in `refusing` gets the platform's error answer instead (a blocked bot, a closed
+    window); those calls go to `refused`, not to the recipient's queue."""
 
     def __init__(self) -> None:
         self.calls: list[Sent] = []
+        self.refused: list[Sent] = []
+        self.refusing: dict[str, tuple[int, dict[str, Any]]] = {}  # recipient -> status, body
         self._inboxes: dict[str, queue.Queue[Sent]] = {}
         self._lock = threading.Lock()
         self.files: dict[str, bytes] = {}  # path -> bytes served on GET
@@ -63,9 +67,15 @@ class StandIn:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 call = Sent(split.path, body, {k: v[0] for k, v in parse_qs(split.query).items()},
                             self.headers.get("Authorization"))
-                stand_in.record(call)
-                reply = json.dumps(stand_in.answer(call)).encode()
-                self.send_response(200)
+                recipient = stand_in.recipient(call)
+                status, answer = stand_in.refusing.get(recipient or "") or (200, None)
+                if answer is None:
+                    stand_in.record(call)
+                    answer = stand_in.answer(call)
+                else:
+                    stand_in.refused.append(call)
+                reply = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
@@ -157,6 +167,12 @@ class Telegram(StandIn):
     def photo(self, file_id: str) -> None:
         self.files[f"/file/bot{self.token}/photos/{file_id}.png"] = PHOTO
 
+    def block(self, chat_id: int) -> None:
+        """The user blocked the bot: the Bot API's answer to every message for them."""
+        self.refusing[str(chat_id)] = (403, {
+            "ok": False, "error_code": 403,
+            "description": "Forbidden: bot was blocked by the user"})
+
     def deliver(self, update: dict[str, Any], secret: str | None = "") -> requests.Response:
         headers = {} if secret is None else {
             "X-Telegram-Bot-Api-Secret-Token": secret or self.secret}
@@ -232,6 +248,13 @@ class Messenger(StandIn):
         return {"recipient_id": (call.body.get("recipient") or {}).get("id"),
                 "message_id": f"m_{next(self._mids)}"}
 
+    def close_window(self, psid: str) -> None:
+        """Past the HUMAN_AGENT tag's 7 days: the Send API's answer to every message for them."""
+        self.refusing[psid] = (400, {"error": {
+            "message": "(#10) This message is sent outside of allowed window.",
+            "type": "OAuthException", "code": 10, "error_subcode": 2018278,
+            "fbtrace_id": "A1b2C3d4E5f"}})
+
     def sign(self, body: bytes, secret: str | None = None) -> str:
         return "sha256=" + hmac.new((secret or self.app_secret).encode(), body,
                                     hashlib.sha256).hexdigest()
@@ -267,6 +290,13 @@ class Twilio(StandIn):
 
     def answer(self, call: Sent) -> dict[str, Any]:
         return {"sid": f"SM{next(self._sids):032d}", "status": "queued"}
+
+    def close_window(self, number: str) -> None:
+        """Past WhatsApp's 24 hours: Twilio's error answer to a free-form message for them."""
+        self.refusing[number] = (400, {
+            "code": 63016, "message": "Failed to send freeform message because you are outside "
+            "the allowed window. If you are using WhatsApp, please use a Message Template.",
+            "more_info": "https://www.twilio.com/docs/errors/63016", "status": 400})
 
     def authorized(self, handler: BaseHTTPRequestHandler) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()

@@ -59,9 +59,8 @@ def session_id(widget: Page) -> str:
 
 
 def tracker_slots(stack: Any, conversation_id: str) -> dict[str, Any]:
-    token = stack.config.environment()["RASA_AUTH_TOKEN"]
     response = requests.get(f"{stack.config.rasa_url}/conversations/{conversation_id}/tracker",
-                            params={"token": token}, timeout=10)
+                            headers=stack.config.rasa_headers(), timeout=10)
     response.raise_for_status()
     return response.json()["slots"]
 

@@ -146,8 +146,7 @@ def test_the_rest_channel_needs_its_token(stack: Stack) -> None:
         refused = requests.post(url, json={"sender": sender, "message": "hello"},
                                 headers=headers, timeout=30)
         assert refused.status_code == 401
-    token = stack.config.environment()["RASA_AUTH_TOKEN"]
     tracker = requests.get(f"{stack.config.rasa_url}/conversations/{sender}/tracker",
-                           params={"token": token}, timeout=30).json()
+                           headers=stack.config.rasa_headers(), timeout=30).json()
     assert [e for e in tracker["events"] if e["event"] == "user"] == []
     assert RestCustomer(stack.config.rasa_url, stack.config.rest_headers()).say("hello")

@@ -17,7 +17,7 @@ from common.plurals import about_minutes
 from common.text import localize_digits, utf16_length
 from tests.e2e import domain_texts
 from tests.e2e.clients import Agent, eventually
-from tests.e2e.conftest import Platforms
+from tests.e2e.fixtures import Platforms
 from tests.e2e.platforms import PHOTO, TelegramUser
 from tools.stack import Stack
 
@@ -31,9 +31,8 @@ def matches(text: str, response: str, language: str) -> dict[str, str]:
 
 
 def user_events(stack: Stack, sender_id: str) -> list[dict[str, Any]]:
-    token = stack.config.environment()["RASA_AUTH_TOKEN"]
     tracker = requests.get(f"{stack.config.rasa_url}/conversations/{sender_id}/tracker",
-                           params={"token": token}, timeout=30)
+                           headers=stack.config.rasa_headers(), timeout=30)
     tracker.raise_for_status()
     return [event for event in tracker.json()["events"] if event["event"] == "user"]
 

@@ -24,7 +24,7 @@ from handoff.contacts import identity_hash
 from tests.e2e import domain_texts
 from tests.e2e.browser import open_page, screenshot
 from tests.e2e.clients import Agent, Customer, eventually
-from tests.e2e.conftest import WIDGET_IDENTITY_SECRET, Platforms
+from tests.e2e.fixtures import WIDGET_IDENTITY_SECRET, Platforms, ShopSite
 from tests.e2e.platforms import TelegramUser
 from tests.e2e.test_browser import sign_in
 from tests.e2e.test_messengers import matches, user_events
@@ -193,9 +193,19 @@ def signed_customer(stack: Stack, identifier: str, secret: str) -> Customer:
         "identifier": identifier, "identifier_hash": identity_hash(secret, identifier)}})
 
 
+def shop_page(stack: Stack, identifier: str, secret: str) -> str:
+    """The shop's page for its signed-in customer, as its backend writes it: the widget's tag
+    with the identity signed (README, "Signed-in customers on the web")."""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>'
+            f'<h1>My account</h1><script src="{stack.config.handoff_url}/widget/widget.js" '
+            f'data-socket-url="{stack.config.rasa_url}" data-identifier="{identifier}" '
+            f'data-identifier-hash="{identity_hash(secret, identifier)}" async></script>'
+            f'</body></html>')
+
+
 def test_messenger_then_the_web_widget_with_a_signed_identity_in_english(
         platforms: Platforms, stack: Stack, agent_factory: Callable[..., Agent],
-        browser: Browser) -> None:
+        browser: Browser, shop: ShopSite) -> None:
     messenger, psid = platforms.messenger, f"psid{uuid.uuid4().hex[:8]}"
     email = f"sam.{uuid.uuid4().hex[:6]}@example.com"
     agent = agent_factory(languages=("en",))
@@ -225,7 +235,8 @@ def test_messenger_then_the_web_widget_with_a_signed_identity_in_english(
         forger.disconnect()
 
     # The web widget on the shop's page, Sam signed in: offered the open request, and moved.
-    widget = open_page(browser, f"{stack.config.handoff_url}/widget/demo?user={email}", "en-US")
+    widget = open_page(browser, shop.page(shop_page(stack, email, WIDGET_IDENTITY_SECRET)),
+                       "en-US")
     question = widget.locator(".sw-bot").first
     expect(question).to_contain_text(f"Your request {reference} about order 58231")
     widget.get_by_role("button", name="Yes, continue here").click()

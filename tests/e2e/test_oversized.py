@@ -3,6 +3,7 @@ in their language; a body over Rasa's size limit gets 413 (rasa_runtime/fixes/me
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import uuid
@@ -12,7 +13,7 @@ import requests
 import websocket
 
 from tests.e2e.clients import Customer
-from tests.e2e.conftest import Platforms
+from tests.e2e.fixtures import Platforms
 from tests.e2e.platforms import TelegramUser
 from tests.e2e.test_messengers import matches, user_events
 from tools.stack import Stack
@@ -69,10 +70,10 @@ def test_the_services_live_feeds_close_on_an_oversized_frame(stack: Stack,
     reading any of it. (Sending the payload too would leave it unread in the service's socket,
     and the kernel answers a close with unread data by a reset, which can overtake the close
     frame.)"""
-    url = stack.config.handoff_url.replace("http", "ws", 1) + \
-        f"/api/v1/widget/live?conversation_id={customer.session_id}"
+    url = stack.config.handoff_url.replace("http", "ws", 1) + "/api/v1/widget/live"
     live = websocket.create_connection(url, origin=stack.config.handoff_url, timeout=10)
     try:
+        live.send(json.dumps({"type": "hello", "conversation_id": customer.session_id}))
         live.send("typing")
         # FIN + text, masked, 64-bit length, then the mask key: a client frame's header
         live.sock.sendall(struct.pack("!BBQ", 0x81, 0x80 | 127, 70_000) + os.urandom(4))

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.e2e.clients import Agent, Customer, eventually
-from tests.e2e.conftest import Platforms
+from tests.e2e.fixtures import Platforms
 from tests.e2e.platforms import TelegramUser
 from tests.e2e.test_handoff_loop import SCRIPTS, expect
 from tests.e2e.test_messengers import user_events
@@ -27,9 +27,8 @@ def customer_texts(agent: Agent, handoff_id: int) -> list[str]:
 
 
 def bot_events_with(stack: Stack, conversation_id: str, message_id: int) -> int:
-    token = stack.config.environment()["RASA_AUTH_TOKEN"]
     tracker = requests.get(f"{stack.config.rasa_url}/conversations/{conversation_id}/tracker",
-                           params={"token": token}, timeout=10).json()
+                           headers=stack.config.rasa_headers(), timeout=10).json()
     return sum(1 for e in tracker["events"]
                if e["event"] == "bot" and (e.get("metadata") or {}).get("message_id") == message_id)
 

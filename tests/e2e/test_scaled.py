@@ -1,11 +1,12 @@
 """The scale-out profile (tools/scaled.py) end to end: two replicas of Rasa, of the action server
 and of the handoff service behind HAProxy, on the machine's PostgreSQL, Redis and RabbitMQ.
 
-Customers and agents go through the balancer, which spreads them over both replicas of each
-tier (HAProxy's own counts show it). Then one replica of every tier is killed with SIGKILL in
-the middle of 20 live handoffs, and afterwards every message has arrived once on both sides,
-no handoff was assigned twice, and every customer still gets their agent's replies. Last,
-RabbitMQ itself is restarted while customers write, and nothing they wrote is lost.
+Customers and agents go through the balancer's public front (socket.io to Rasa, the rest to the
+service), which spreads them over both replicas of each tier (HAProxy's own counts show it).
+Then one replica of every tier is killed with SIGKILL in the middle of 20 live handoffs, and
+afterwards every message has arrived once on both sides, no handoff was assigned twice, and
+every customer still gets their agent's replies. Last, RabbitMQ itself is restarted while
+customers write, and nothing they wrote is lost.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from tests.e2e.clients import Agent, Customer, eventually
-from tests.e2e.conftest import _free_port
+from tests.e2e.fixtures import _free_port
 from tools.scaled import ScaledConfig
 from tools.stack import Stack
 
@@ -191,9 +192,9 @@ def exchange(chats: list[Chat], phase: str) -> None:
 def test_the_handoff_loop_runs_through_the_balancer_on_both_replicas(
         scaled: Stack, agents: dict[str, Agent]) -> None:
     config: ScaledConfig = scaled.config  # type: ignore[assignment]
-    chats = [Chat(Customer(config.rasa_url), language) for language in ASK]
+    chats = [Chat(Customer(config.handoff_url), language) for language in ASK]
     # socket.io's polling transport: a request per message, kept on one replica by the cookie
-    chats.append(Chat(Customer(config.rasa_url, transports=("polling",)), "en"))
+    chats.append(Chat(Customer(config.handoff_url, transports=("polling",)), "en"))
     open_chats(chats, agents)
     exchange(chats, "loop")
     served = sessions_served(config)
@@ -206,7 +207,7 @@ def test_the_handoff_loop_runs_through_the_balancer_on_both_replicas(
 def test_kill_9_of_a_replica_of_every_tier_mid_chat_loses_and_doubles_nothing(
         scaled: Stack, agents: dict[str, Agent]) -> None:
     config: ScaledConfig = scaled.config  # type: ignore[assignment]
-    chats = [Chat(Customer(config.rasa_url), language) for language in ASK for _ in range(5)]
+    chats = [Chat(Customer(config.handoff_url), language) for language in ASK for _ in range(5)]
     open_chats(chats, agents)
     exchange(chats, "before")
 
@@ -219,8 +220,8 @@ def test_kill_9_of_a_replica_of_every_tier_mid_chat_loses_and_doubles_nothing(
     assert 0 < len(dropped) < len(chats)  # the balancer had spread them over both
     for chat in dropped:
         chat.listen(0.05)
-        chat.reconnect(config.rasa_url)
-    late = [Chat(Customer(config.rasa_url), language) for language in ("fa", "ar")]
+        chat.reconnect(config.handoff_url)
+    late = [Chat(Customer(config.handoff_url), language) for language in ("fa", "ar")]
     open_chats(late, agents)  # new requests after the fault are routed too
     exchange(chats + late, "after")
 
@@ -249,7 +250,7 @@ def test_a_restart_of_rabbitmq_loses_nothing_customers_wrote(
     if shutil.which("rabbitmqctl") is None:
         pytest.skip("rabbitmqctl not found: this test restarts the machine's RabbitMQ")
     config: ScaledConfig = scaled.config  # type: ignore[assignment]
-    chats = [Chat(Customer(config.rasa_url), language) for language in ("en", "he")]
+    chats = [Chat(Customer(config.handoff_url), language) for language in ("en", "he")]
     open_chats(chats, agents)
     subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
     try:

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "a trainer's long password"
 # nothing the bot was taught: the unknown-words guard sends both to the fallback
 MISSES = ("زرتیپ فلنگوی ۵۸۲۳۱ گورمپ", "زرتیپ فلنگوی ۴۰۰۱۷ گورمپ")
+# what the data gets instead: made-up order numbers (handoff/masking.py), so one example of both
+WRITTEN = "زرتیپ فلنگوی ۱۲۳۴۵ گورمپ"
 # "my parcel is stuck at customs": the data has no customs, so the bot falls back
 STUCK = "مرسوله‌ام تو گمرک گیر کرده"
 TRAINING_MINUTES = 15  # training, the held-out set, and two-fold cross-validation of both
@@ -29,7 +31,7 @@ TRAINING_MINUTES = 15  # training, the held-out set, and two-fold cross-validati
 def understood(stack: Any, customer: RestCustomer) -> str:
     """The intent the live bot read in the customer's last message."""
     tracker = requests.get(f"{stack.config.rasa_url}/conversations/{customer.session_id}/tracker",
-                           params={"token": stack.config.environment()["RASA_AUTH_TOKEN"]},
+                           headers=stack.config.rasa_headers(),
                            timeout=10).json()
     return tracker["latest_message"]["intent"]["name"]
 
@@ -81,8 +83,8 @@ def test_a_persian_miss_reaches_the_trainer_masked_and_becomes_an_example(
         expect(group.locator(".conversation .this")).to_contain_text("[order]")
         screenshot(page, "trainer-inbox-fa")
         group.get_by_role("button", name="خارج از حوزه").click()
-        expect(page.locator("#written")).to_contain_text("۲ نمونه به out_of_scope افزوده شد.")
-        expect(page.locator("#written .diff")).to_contain_text("+    - " + MISSES[0])
+        expect(page.locator("#written")).to_contain_text("۱ نمونه به out_of_scope افزوده شد.")
+        expect(page.locator("#written .diff")).to_contain_text("+    - " + WRITTEN)
         expect(page.locator("article.group", has_text="زرتیپ")).to_have_count(0)
 
         stuck = page.locator("article.group", has_text="گمرک")
@@ -119,4 +121,5 @@ def test_a_persian_miss_reaches_the_trainer_masked_and_becomes_an_example(
     persian = (Path(stack.config.overrides["HANDOFF_PROJECT_DIR"]) / "data" / "nlu"
                / "fa.yml").read_text()
     block = persian.split("- intent: out_of_scope\n", 1)[1].split("\n- intent:", 1)[0]
-    assert block.endswith(f"    - {MISSES[0]}\n    - {MISSES[1]}")
+    assert block.endswith(f"    - {WRITTEN}")
+    assert "۵۸۲۳۱" not in block and "۴۰۰۱۷" not in block

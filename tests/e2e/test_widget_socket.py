@@ -13,7 +13,7 @@ import socketio
 
 from tests.e2e import domain_texts
 from tests.e2e.clients import Customer, eventually
-from tests.e2e.conftest import Platforms
+from tests.e2e.fixtures import Platforms
 from tests.e2e.platforms import TelegramUser
 from tests.e2e.test_messengers import user_events
 from tools.stack import Stack
@@ -83,14 +83,16 @@ def test_a_conversation_over_its_rate_is_told_once_and_the_rest_is_not_read(
 
 
 def test_one_connection_cannot_spread_a_flood_over_many_conversations(stack: Stack) -> None:
-    """Each message names a conversation of its own; the connection's rate (20 in 10 seconds)
-    still holds, and the page is told once, in the language of its messages."""
+    """Each message asks for a conversation of its own first (a socket speaks only in the one
+    it asked for); the connection's rate (20 in 10 seconds) still holds, and the page is told
+    once, in the language of its messages."""
     page = _connect(stack, stack.config.handoff_url)
     texts: queue.Queue[str] = queue.Queue()
     page.on("bot_uttered", lambda message: texts.put(message.get("text", "")))
     sessions = [uuid.uuid4().hex for _ in range(22)]
     try:
         for session in sessions:
+            page.emit("session_request", {"session_id": session})
             page.emit("user_uttered", {"message": "ما هي طرق الدفع؟", "session_id": session})
         eventually(lambda: sum(1 for s in sessions if user_events(stack, s)) == 20, timeout=60)
         time.sleep(2.0)  # nothing more is read, and no second warning comes

@@ -31,7 +31,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         events_url=f"sqlite:///{tmp_path / 'events.db'}",
         rasa_url="http://127.0.0.1:9",  # nothing listens: messages to customers stay queued
-        rasa_token="unused",
+        rasa_jwt_secret="rasa-jwt-secret-for-tests-0123456789",
         action_secret=ACTION,
         jwt_secret="jwt-secret-for-tests-0123456789abcdef",
         admin_token=ADMIN,

@@ -69,6 +69,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def live_protocols(headers: dict[str, str]) -> list[str]:
+    """The subprotocols that sign an agent's live feed in (handoff/api/live.py): never the URL."""
+    return ["handoff.live", "bearer." + headers["Authorization"].removeprefix("Bearer ")]
+
+
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
     """The Authorization header of a new sign-in."""
     login = client.post("/api/v1/auth/login", json={"email": email, "password": password})

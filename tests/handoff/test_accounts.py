@@ -24,6 +24,7 @@ from tests.handoff.support import (
     admin_headers,
     bearer,
     escalate,
+    live_protocols,
     make_agent,
     sign_in,
 )
@@ -38,10 +39,6 @@ def _id(client: TestClient, headers: dict[str, str]) -> int:
 def _id_of(client: TestClient, name: str) -> int:
     accounts_list = client.get("/api/v1/accounts", headers=admin_headers(client)).json()
     return next(account["id"] for account in accounts_list if account["name"] == name)
-
-
-def _token(headers: dict[str, str]) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def test_the_shared_token_only_bootstraps_the_first_admin(client: TestClient) -> None:
@@ -98,7 +95,7 @@ def test_a_trainer_cannot_read_or_take_chats(client: TestClient) -> None:
                           json={"presence": "online"})]
     assert [response.status_code for response in refused] == [403] * len(refused)
     with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(
-            f"/api/v1/live?token={_token(trainer)}") as websocket:
+            "/api/v1/live", subprotocols=live_protocols(trainer)) as websocket:
         escalate(client, "conv-2")  # were the feed open, this would arrive on it
         websocket.receive_json()
     assert closed.value.code == 1008
@@ -115,7 +112,7 @@ def test_deactivation_ends_tokens_at_once_and_requeues_the_chats(
     claimed = client.post(f"/api/v1/handoffs/{ticket['id']}/claim", headers=sara)
     assert claimed.json()["status"] == "assigned"
     admin = admin_headers(client)
-    with client.websocket_connect(f"/api/v1/live?token={_token(sara)}") as websocket:
+    with client.websocket_connect("/api/v1/live", subprotocols=live_protocols(sara)) as websocket:
         off = client.patch(f"/api/v1/agents/{_id(client, sara)}", headers=admin,
                            json={"active": False})
         assert off.status_code == 200 and off.json()["active"] is False
@@ -256,6 +253,6 @@ def test_the_waits_grow_with_the_failures(tmp_path: Path) -> None:
 
 def test_bad_limits_stop_the_service_with_the_variables_name() -> None:
     with pytest.raises(ValueError, match="rate limits"):
-        Settings(events_url="sqlite://", rasa_token="t", action_secret="a" * 16,
+        Settings(events_url="sqlite://", rasa_jwt_secret="r" * 32, action_secret="a" * 16,
                  jwt_secret="j" * 32, admin_token="b" * 16,
                  sign_in_account_limits="five a minute")

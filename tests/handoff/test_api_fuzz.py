@@ -37,7 +37,7 @@ EXAMPLES = 12  # per operation: about 40 operations in ~30 s
 def _settings(tmp: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp / 'handoff.db'}",
                     events_url=f"sqlite:///{tmp / 'events.db'}", rasa_url="http://127.0.0.1:9",
-                    rasa_token="unused", action_secret=ACTION,
+                    rasa_jwt_secret="rasa-jwt-secret-for-tests-0123456789", action_secret=ACTION,
                     jwt_secret="jwt-secret-for-tests-0123456789abcdef", admin_token=ADMIN,
                     poll_interval=0.05, max_body_bytes=100_000, assigner_interval=0.1,
                     # the fuzzer signs in wrongly on purpose; it must not lock itself out

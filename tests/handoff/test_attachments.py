@@ -26,7 +26,8 @@ def telegram() -> Iterator[Telegram]:
 @pytest.fixture
 def client(settings: Settings, events: object, telegram: Telegram) -> Iterator[TestClient]:
     configured = settings.model_copy(update={"telegram_token": TOKEN,
-                                             "telegram_api_url": telegram.url})
+                                             "telegram_api_url": telegram.url,
+                                             "media_allow_private_hosts": "127.0.0.1"})
     with TestClient(create_app(configured)) as test_client:
         yield test_client
 

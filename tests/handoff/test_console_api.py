@@ -11,13 +11,15 @@ from fastapi.testclient import TestClient
 from handoff.app import create_app
 from handoff.settings import Settings
 from handoff.slot_values import InvalidSlot, checked_value
-from tests.handoff.support import RasaEvents, escalate, make_agent
+from tests.handoff.support import RasaEvents, escalate, live_protocols, make_agent
 
 WIDGET_CONVERSATION = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+WIDGET_FEED = "/api/v1/widget/live"
 
 
-def _token(headers: dict[str, str]) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
+def hello(conversation_id: str) -> dict[str, str]:
+    """The widget feed's first frame: which conversation the socket speaks for."""
+    return {"type": "hello", "conversation_id": conversation_id}
 
 
 def test_the_pages_and_the_widget_script_are_served(client: TestClient) -> None:
@@ -102,11 +104,11 @@ def test_typing_reaches_the_other_side_of_the_chat_only(client: TestClient) -> N
     ticket = escalate(client, WIDGET_CONVERSATION)
     other = escalate(client, "f" * 32)
     client.post(f"/api/v1/handoffs/{ticket['id']}/claim", headers=sara)
-    widget_url = f"/api/v1/widget/live?conversation_id={WIDGET_CONVERSATION}"
-    with client.websocket_connect(f"/api/v1/live?token={_token(sara)}") as agent, \
-            client.websocket_connect(widget_url) as widget, \
-            client.websocket_connect(f"/api/v1/widget/live?conversation_id={'f' * 32}") \
-            as stranger:
+    with client.websocket_connect("/api/v1/live", subprotocols=live_protocols(sara)) as agent, \
+            client.websocket_connect(WIDGET_FEED) as widget, \
+            client.websocket_connect(WIDGET_FEED) as stranger:
+        widget.send_json(hello(WIDGET_CONVERSATION))
+        stranger.send_json(hello("f" * 32))
         # typing for a chat that is not hers is ignored; for hers it reaches the widget
         agent.send_json({"type": "typing", "handoff_id": other["id"]})
         agent.send_json({"type": "typing", "handoff_id": ticket["id"]})
@@ -122,27 +124,34 @@ def test_typing_reaches_the_other_side_of_the_chat_only(client: TestClient) -> N
         assert stranger.receive_json()["to_conversation"] == "f" * 32
 
 
-def test_the_widget_feed_needs_a_session_id(client: TestClient) -> None:
+def test_the_widget_feed_needs_a_session_id_in_its_first_frame(client: TestClient) -> None:
     from starlette.websockets import WebSocketDisconnect
 
-    with pytest.raises(WebSocketDisconnect), \
-            client.websocket_connect("/api/v1/widget/live?conversation_id=short") as socket:
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect(WIDGET_FEED) as socket:
+        socket.send_json(hello("short"))
         socket.receive_json()
+    # never in the URL, where access logs and proxies keep it
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
+            f"{WIDGET_FEED}?conversation_id={WIDGET_CONVERSATION}") as socket:
+        socket.send_json(hello(WIDGET_CONVERSATION))
+        socket.receive_json()
+    assert refused.value.code == 1008
 
 
 def test_only_allowed_pages_open_the_widget_feed(settings: Settings, events: object) -> None:
     from starlette.websockets import WebSocketDisconnect
 
     shop = settings.model_copy(update={"widget_origins": "https://shop.example"})
-    url = f"/api/v1/widget/live?conversation_id={WIDGET_CONVERSATION}"
     with TestClient(create_app(shop)) as client:
         with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
-                url, headers={"Origin": "https://evil.example"}) as socket:
+                WIDGET_FEED, headers={"Origin": "https://evil.example"}) as socket:
+            socket.send_json(hello(WIDGET_CONVERSATION))
             socket.send_json({"type": "sync", "after": 0})  # would be answered, if let in
             socket.receive_json()
         assert refused.value.code == 1008
         for origin in ("https://shop.example", "http://testserver"):  # listed, and its own
-            with client.websocket_connect(url, headers={"Origin": origin}) as socket:
+            with client.websocket_connect(WIDGET_FEED, headers={"Origin": origin}) as socket:
+                socket.send_json(hello(WIDGET_CONVERSATION))
                 socket.send_json({"type": "sync", "after": 0})
                 assert socket.receive_json()["type"] == "missed"
 

@@ -48,7 +48,7 @@ def test_ready_when_every_part_works(settings: Settings, events: object, rasa_ur
     with TestClient(create_app(settings.model_copy(update={"rasa_url": rasa_url}))) as client:
         body = wait_for(lambda: (lambda r: r[1] if r[0] == 200 else None)(_ready(client)))
         assert body["ready"] is True
-        assert set(body["checks"]) == {"database", "event_consumer", "outbox", "rasa"}
+        assert set(body["checks"]) == {"database", "event_consumer", "outbox", "rasa", "workers"}
         assert body["checks"]["event_consumer"]["lag_events"] == 0
         assert client.get("/healthz").json() == {"status": "ok"}
 

@@ -164,7 +164,9 @@ def test_trainers_see_messages_grouped_and_masked_and_decide(
     assert [(w["language"], w["intent"], len(w["added"])) for w in written] == [
         ("fa", "check_order_status", 2)]
     persian = (project / "data" / "nlu" / "fa.yml").read_text()
-    assert "    - سفارش ۵۸۲۳۱ من کجاست؟ ایمیلم ali@example.com\n" in persian
+    # written with made-up details of the same shape: no customer's email or order number
+    assert "    - سفارش ۱۲۳۴۵ من کجاست؟ ایمیلم someone@example.com\n" in persian
+    assert "ali@example.com" not in persian
     assert "- intent: check_order_status" in persian
     assert [group["count"] for group in inbox(client, trainer, "fa")] == [1]
     again = client.post("/api/v1/inbox/decisions", headers=trainer, json={

@@ -308,7 +308,7 @@ def test_kill_9_of_the_writing_replica_mid_stream_loses_and_doubles_nothing(
     token = "metrics-token-0123456789"
     environment = {**os.environ, "HANDOFF_DATABASE_URL": database,
                    "HANDOFF_EVENTS_URL": events_engine.url.render_as_string(False),
-                   "RASA_URL": "http://127.0.0.1:9", "RASA_AUTH_TOKEN": "unused",
+                   "RASA_URL": "http://127.0.0.1:9", "RASA_JWT_SECRET": "r" * 32,
                    "HANDOFF_ACTION_SECRET": ACTION, "HANDOFF_ADMIN_TOKEN": ADMIN,
                    "HANDOFF_JWT_SECRET": "jwt-secret-for-tests-0123456789abcdef",
                    "HANDOFF_RABBITMQ_URL": broker.url, "HANDOFF_RABBITMQ_QUEUE": broker.queue,

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from handoff.app import create_app
 from handoff.settings import Settings
-from tests.handoff.support import RasaEvents, escalate, make_agent
-from tests.handoff.test_live import _next_of, _token
+from tests.handoff.support import RasaEvents, escalate, live_protocols, make_agent
+from tests.handoff.test_live import _next_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -43,7 +43,8 @@ def test_an_agent_on_one_replica_hears_what_happens_on_the_other(
         shared: Settings, events: RasaEvents) -> None:
     with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
         sara = make_agent(first)
-        with second.websocket_connect(f"/api/v1/live?token={_token(sara)}") as websocket:
+        with second.websocket_connect("/api/v1/live",
+                                      subprotocols=live_protocols(sara)) as websocket:
             ticket = escalate(first, "conv-7", "ar")
             created = within(websocket, "handoff.created")
             assert created["handoff_id"] == ticket["id"]
@@ -57,6 +58,7 @@ def test_without_redis_a_replica_still_tells_its_own_agents(
     unreachable = settings.model_copy(update={"redis_url": "redis://127.0.0.1:9/0"})
     with TestClient(create_app(unreachable)) as client:
         sara = make_agent(client)
-        with client.websocket_connect(f"/api/v1/live?token={_token(sara)}") as websocket:
+        with client.websocket_connect("/api/v1/live",
+                                      subprotocols=live_protocols(sara)) as websocket:
             ticket = escalate(client)
             assert within(websocket, "handoff.created")["handoff_id"] == ticket["id"]

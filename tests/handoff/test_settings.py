@@ -8,7 +8,7 @@ from handoff.settings import InvalidSettings, load_settings
 
 REQUIRED = {
     "HANDOFF_EVENTS_URL": "sqlite:///var/events.db",
-    "RASA_AUTH_TOKEN": "token",
+    "RASA_JWT_SECRET": "r" * 32,
     "HANDOFF_ACTION_SECRET": "a" * 16,
     "HANDOFF_JWT_SECRET": "j" * 32,
     "HANDOFF_ADMIN_TOKEN": "b" * 16,

@@ -97,8 +97,10 @@ def test_compose_balancer_fronts_every_replica_on_the_profiles_ports(
     balancer = compose()["services"]["balancer"]
     environment = balancer["environment"]
     assert placeholders(DEPLOY / "haproxy.cfg") <= set(environment)
-    assert {int(port.split(":")[1]) for port in balancer["ports"]} == {
-        profile.rasa_port, profile.actions_port, profile.handoff_port, profile.stats_port}
+    # only the public front is published (tests/security/test_deploy_exposure.py)
+    assert [int(port.split(":")[1]) for port in balancer["ports"]] == [profile.handoff_port]
+    for port in (profile.rasa_port, profile.actions_port, profile.stats_port):
+        assert str(port) in environment.values()
     for tier in TIERS:
         for replica in REPLICAS:
             assert environment[f"{tier.upper()}_{replica}"] == \

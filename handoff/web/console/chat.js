@@ -18,14 +18,17 @@ export async function openHandoff(id) {
   });
 }
 
-// A system line says where the chat went on: its text is the channel's name.
-function line(sender, text, time, photos) {
+// A system line says where the chat went on: its text is the channel's name. An agent's
+// message the customer's platform will never take says so, and why.
+function line(sender, text, time, photos, undeliverable) {
   const texts = t();
   const shown = sender === "system" ? fmt(texts.movedTo, { channel: channelName(text) }) : text;
   return el("li", { class: "line from-" + sender },
     el("span", { class: "who" }, texts[sender] || sender),
     el("span", { class: "text", dir: "auto" }, shown),
     (photos || []).map((a) => el("span", { class: "photos" }, photo(a))),
+    undeliverable ? el("span", { class: "undeliverable" }, fmt(texts.undeliverable,
+      { reason: texts.undeliverableReasons[undeliverable] || undeliverable })) : null,
     time ? el("time", { dir: texts.dir, datetime: new Date(time * 1000).toISOString() },
       new Date(time * 1000).toLocaleTimeString(state.language, { hour: "2-digit", minute: "2-digit" })) : null);
 }
@@ -39,16 +42,27 @@ export function renderDetail() {
   const transcript = el("ol", { id: "transcript", class: "transcript", dir: RTL.has(d.language) ? "rtl" : "ltr", lang: d.language },
     d.context.transcript.map((entry) => line(entry.sender, entry.text, entry.timestamp)),
     d.messages.map((m) => line(m.sender, m.text, m.created_at,
-      (d.attachments || []).filter((a) => a.message_id === m.id))));
+      (d.attachments || []).filter((a) => a.message_id === m.id), m.undeliverable_reason)));
   const parts = [el("h2", { id: "chat-title" }, texts.chat + " " + d.reference + " · ",
     el("span", { id: "chat-channel" }, channelName(d.channel))),
-    mine ? countdown(d, Date.now() / 1000) : null, transcript, el("p", { id: "customer-typing", class: "typing", hidden: true }, texts.customerTyping)];
+    mine ? countdown(d, Date.now() / 1000) : null, transcript, el("p", { id: "customer-typing", class: "typing", hidden: true }, texts.customerTyping),
+    undelivered(d)];
   if (mine) parts.push(composer(d), actions(d));
   keepingDrafts(["reply", "note"], () => {
     chat.replaceChildren(...parts.filter(Boolean));
     transcript.scrollTop = transcript.scrollHeight;
     renderContext();
   });
+}
+
+// After a resolve: which messages never reached the customer, and whether the bot's did.
+function undelivered(d) {
+  const texts = t();
+  const count = (d.undeliverable_message_ids || []).length;
+  if (d.status !== "resolved" || (!count && d.handback_delivered !== false)) return null;
+  return el("p", { id: "undelivered", class: "undeliverable", role: "status" },
+    count ? fmt(texts.resolvedUndelivered, { count }) : null,
+    d.handback_delivered === false ? " " + texts.handbackUndelivered : null);
 }
 
 // The chat's first reply stops its countdown, in the queue and in the open chat.
@@ -67,11 +81,16 @@ export function addMessage(message) {
   const d = state.detail;
   if (!d || d.id !== message.handoff_id) return;
   const known = d.messages.find((m) => m.id === message.id);
-  if (known) { Object.assign(known, message); return; }
+  if (known) {
+    const undeliverable = message.undeliverable_reason && !known.undeliverable_reason;
+    Object.assign(known, message);
+    if (undeliverable) renderDetail();
+    return;
+  }
   d.messages.push(message);
   const transcript = byId("transcript");
   if (!transcript) return;
-  transcript.append(line(message.sender, message.text, message.created_at));
+  transcript.append(line(message.sender, message.text, message.created_at, [], message.undeliverable_reason));
   transcript.scrollTop = transcript.scrollHeight;
 }
 

@@ -50,6 +50,10 @@
       }, saved);
       this.typingTimer = null;
       this.lastTypingSent = 0;
+      // Rasa takes a socket's messages only for the session it confirmed to that socket, so
+      // what is sent before the (re)connected socket's confirmation waits here.
+      this.confirmed = false;
+      this.pending = [];
       this.render();
       this.connect();
     }
@@ -79,11 +83,13 @@
         this.setOffline(false);
         this.socket.emit("session_request", { session_id: this.state.sessionId });
       });
-      this.socket.on("disconnect", () => this.setOffline(true));
+      this.socket.on("disconnect", () => { this.confirmed = false; this.setOffline(true); });
       this.socket.on("session_confirm", (id) => {
         const fresh = id !== this.state.sessionId && this.state.messages.length === 0;
         this.state.sessionId = id;
         this.save();
+        this.confirmed = true;
+        for (const message of this.pending.splice(0)) this.emitMessage(message);
         this.listenToService();
         if (fresh) this.send("/greet", null);
       });
@@ -94,9 +100,12 @@
       if (this.live) this.live.close();
       const url = new URL("/api/v1/widget/live", serviceUrl);
       url.protocol = url.protocol.replace("http", "ws");
-      url.searchParams.set("conversation_id", this.state.sessionId);
       this.live = new WebSocket(url);
-      this.live.onopen = () => this.live.send(JSON.stringify({ type: "sync", after: this.state.lastAgentMessage || 0 }));
+      // the session id is the conversation's secret: in the first frame, never in the URL
+      this.live.onopen = () => {
+        this.live.send(JSON.stringify({ type: "hello", conversation_id: this.state.sessionId }));
+        this.live.send(JSON.stringify({ type: "sync", after: this.state.lastAgentMessage || 0 }));
+      };
       this.live.onmessage = (event) => {
         const update = JSON.parse(event.data);
         if (update.type === "agent.typing") this.showTyping(this.text("agentTyping", { agent: this.agentName() }), 4000);
@@ -116,13 +125,19 @@
 
     send(payload, shown) {
       if (shown != null) this.add({ sender: "customer", text: shown });
-      this.socket.emit("user_uttered", {
-        message: this.withLanguage(payload), session_id: this.state.sessionId,
+      const message = {
+        message: this.withLanguage(payload),
         // `shown`: what the customer saw on a button, for the agent's transcript
         metadata: Object.assign({ language: this.state.language }, shown != null && payload !== shown ? { shown } : {},
           identity ? { identity } : {}),
-      });
+      };
+      if (this.confirmed) this.emitMessage(message);
+      else this.pending.push(message);
       if (!this.state.status) this.showTyping(this.t.botTyping, 10000);  // paused bots don't answer
+    }
+
+    emitMessage(message) {
+      this.socket.emit("user_uttered", Object.assign({ session_id: this.state.sessionId }, message));
     }
 
     received(message) {
