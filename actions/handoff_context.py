@@ -13,6 +13,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from common.protocol import (
+    ATTACHMENT_REF_MAX,
     CONTRACT_VERSION,
     DEFAULT_LANGUAGE,
     HANDOFF_INTENT,
@@ -117,12 +118,14 @@ def signed_identity(events: list[dict[str, Any]]) -> dict[str, str] | None:
 
 def attachments(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The photos the customer sent, for the agent to see: each of the platform that
-    brought the message."""
+    brought the message, with a ref the handoff contract takes (one it would refuse would
+    refuse the whole escalation)."""
     found = []
     for event in events:
         listed = _owned(event, META_ATTACHMENTS)
         for attachment in listed if isinstance(listed, list) else []:
-            if isinstance(attachment, dict) and attachment.get("ref") \
+            if isinstance(attachment, dict) and isinstance(attachment.get("ref"), str) \
+                    and 0 < len(attachment["ref"]) <= ATTACHMENT_REF_MAX \
                     and attachment.get("channel") == event["input_channel"]:
                 found.append({"type": "image", "channel": event["input_channel"],
                               "ref": str(attachment["ref"]),

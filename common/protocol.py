@@ -51,6 +51,7 @@ META_SHOWN = "shown"  # what a button the customer pressed said
 # Set by the messenger connectors (rasa_runtime/channels/) on a customer message:
 META_PLATFORM_MESSAGE_ID = "platform_message_id"  # the platform's id, to drop repeat deliveries
 META_ATTACHMENTS = "attachments"  # photos: [{"type": "image", "channel": ..., "ref": ...}]
+ATTACHMENT_REF_MAX = 2000  # a photo's ref (file id or URL): a longer one is dropped, never cut
 META_VERIFIED_PHONE = "verified_phone"  # a phone number the platform vouches is the sender's
 META_IDENTITY = "identity"  # the web widget's identity, as the host site signed it
 

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.protocol import MESSENGER, TELEGRAM, WHATSAPP
+from common.protocol import ATTACHMENT_REF_MAX, MESSENGER, TELEGRAM, WHATSAPP
 from handoff import media_fetch
 from handoff.background import pause
 from handoff.media_fetch import Credentials, Origin, Refused
@@ -31,7 +31,6 @@ from handoff.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-MAX_REF = 2000  # Attachment.ref's length: a longer ref is dropped, never cut
 _URL = re.compile(r"https?://[!-~]+")  # printable ASCII: no space, no control character
 REFS = {TELEGRAM: re.compile(r"[A-Za-z0-9_-]{1,256}"), WHATSAPP: _URL, MESSENGER: _URL}
 _FILE_PATH = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")  # Telegram's getFile answer
@@ -56,7 +55,7 @@ DEFAULT_LIMITS = Limits(Settings.model_fields["max_attachments_per_message"].def
 
 def _valid_ref(channel: str, ref: Any) -> bool:
     pattern = REFS.get(channel)
-    return (pattern is not None and isinstance(ref, str) and len(ref) <= MAX_REF
+    return (pattern is not None and isinstance(ref, str) and len(ref) <= ATTACHMENT_REF_MAX
             and pattern.fullmatch(ref) is not None)
 
 

@@ -7,7 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.protocol import CONTEXT_SCHEMA, CONTRACT_VERSION, LANGUAGES, REFERENCE_PATTERN
+from common.protocol import (
+    ATTACHMENT_REF_MAX,
+    CONTEXT_SCHEMA,
+    CONTRACT_VERSION,
+    LANGUAGES,
+    REFERENCE_PATTERN,
+)
 
 Language = Literal[LANGUAGES]
 Reason = Literal["explicit_request", "fallback", "frustration", "business_rule"]
@@ -41,7 +47,8 @@ class Attachment(BaseModel):
 
     type: Literal["image"]
     channel: str = Field(min_length=1, max_length=64)
-    ref: str = Field(min_length=1, max_length=2000)  # Telegram file_id, or the platform's URL
+    # Telegram's file_id, or the platform's URL
+    ref: str = Field(min_length=1, max_length=ATTACHMENT_REF_MAX)
     timestamp: float | None = None
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from common.protocol import ATTACHMENT_REF_MAX
 from handoff.db import Base
 
 agent_teams = Table(
@@ -225,7 +226,7 @@ class Attachment(Base):
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     channel: Mapped[str] = mapped_column(String(64))
-    ref: Mapped[str] = mapped_column(String(2000))  # the platform's file id or URL
+    ref: Mapped[str] = mapped_column(String(ATTACHMENT_REF_MAX))  # the platform's file id or URL
     content_type: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until fetched
     error: Mapped[str | None] = mapped_column(String(500))  # why fetching failed, if it did

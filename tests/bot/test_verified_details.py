@@ -41,6 +41,15 @@ def test_photos_are_listed_for_the_agent() -> None:
         photo | {"timestamp": 1.0}]
 
 
+def test_a_photo_the_service_would_refuse_is_left_out_not_the_escalation() -> None:
+    """A ref over the contract's length would make the service refuse the whole handoff."""
+    long = {"type": "image", "channel": "messenger", "ref": "https://cdn.example/" + "a" * 2000}
+    odd = {"type": "image", "channel": "messenger", "ref": ["not", "a", "ref"]}
+    kept = {"type": "image", "channel": "messenger", "ref": "https://cdn.example/p.jpg"}
+    assert attachments([_user("messenger", attachments=[long, odd, kept])]) == [
+        kept | {"timestamp": 1.0}]
+
+
 def test_photos_count_only_from_the_messenger_that_brought_them() -> None:
     """A web visitor's metadata names no photo, and a platform's message only its own."""
     foreign = {"type": "image", "channel": "whatsapp", "ref": "https://evil.example/p.png"}
