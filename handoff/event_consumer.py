@@ -245,14 +245,13 @@ class EventConsumer:
         if not rows:
             return Batch()
         events, unreadable = _parsed(rows)
-        if self._turns is not None:
-            self._turns.hear((sender, event) for _, sender, event in events)
         messages = _customer_messages(events)
         if not messages and not unreadable and time.monotonic() < self._offset_due:
             # Only the bot's and the agents' own events: nothing to store, so the offset waits
             # for the next messages or OFFSET_SAVE_SECONDS. A restart meanwhile reads these
             # events again, and they again store nothing.
             self._offset = rows[-1].id
+            self._time_turns(events)
             return Batch(len(rows))
         batch = Batch(len(rows))
         with self._sessions() as session:
@@ -285,7 +284,14 @@ class EventConsumer:
             session.commit()
         self._offset = rows[-1].id
         self._offset_due = time.monotonic() + OFFSET_SAVE_SECONDS
+        self._time_turns(events)
         return batch
+
+    def _time_turns(self, events: list[tuple[int, str, dict[str, Any]]]) -> None:
+        """Rasa's turns in events now consumed: once each, even when a batch is read again, and
+        never counted before the consumer's position (its lag on /metrics) includes them."""
+        if self._turns is not None:
+            self._turns.hear((sender, event) for _, sender, event in events)
 
     def _set_aside(self, session: Session, event_id: int, sender: str, event: dict[str, Any],
                    error: Exception, retry: bool) -> None:
