@@ -31,6 +31,7 @@ from handoff.events import Event, Kind
 from handoff.metrics import TurnClock
 from handoff.models import ChannelMove, ConsumerOffset, Handoff, Message
 from handoff.schemas import MessageOut
+from handoff.sqlite_wakeup import SqliteWakeup
 from handoff.states import OPEN
 
 logger = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class EventConsumer:
 
     def __init__(
         self, events_engine: Engine, sessions: sessionmaker, name: str = "rasa-events",
-        batch_size: int = 500, wakeup: EventWakeup | None = None,
+        batch_size: int = 500, wakeup: EventWakeup | SqliteWakeup | None = None,
         turns: TurnClock | None = None,
         photo_limits: attachments.Limits = attachments.DEFAULT_LIMITS,
     ) -> None:
@@ -382,7 +383,8 @@ class EventConsumer:
             logger.warning("could not index Rasa's events by sender: %s", error.orig)
 
     async def _wait(self, stop: asyncio.Event, interval: float, notified_interval: float) -> None:
-        """Until the next poll: the interval, or until Rasa's table notifies (PostgreSQL)."""
+        """Until the next poll: the interval, or until Rasa's table notifies (PostgreSQL) or its
+        file changes (SQLite)."""
         if self._wakeup is None:
             await pause(stop, interval)
             return

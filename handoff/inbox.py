@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, inspect, select, text, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +40,7 @@ from handoff.background import pause
 from handoff.dead_letters import storable, storable_as_is
 from handoff.masking import mask
 from handoff.models import ConsumerOffset, Handoff, InboxMessage, Message
+from nlu.embedding_cache import CachingEmbedder
 from nlu.sentence_embeddings import E5Embedder, Embedder
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,20 @@ def language_of(event: dict[str, Any]) -> str:
     return script_language(event.get("text") or "")
 
 
+def _remembered(event: dict[str, Any]) -> dict[str, Any]:
+    """What the rules read of a conversation's last message, not the whole event: up to
+    REMEMBERED_CONVERSATIONS are remembered, and a whole event with Rasa's parse is about 9 KiB
+    as Python objects (the service grew 17 MiB over 1,800 conversations in a 30-minute soak,
+    bench/README.md)."""
+    parse_data = event.get("parse_data") or {}
+    ranked, entities = parse_data.get("intent_ranking"), parse_data.get("entities")
+    return {"text": event.get("text"), "timestamp": event.get("timestamp"), "parse_data": {
+        "intent": parse_data.get("intent"),
+        "intent_ranking": ranked[:3] if isinstance(ranked, list) else None,
+        "entities": [entity for entity in (entities if isinstance(entities, list) else [])
+                     if isinstance(entity, dict) and entity.get("entity") == "language"]}}
+
+
 @dataclass
 class _Said:
     """A conversation's last message to the bot, and whether the bot has answered it."""
@@ -162,6 +177,7 @@ class _Said:
     event_id: int
     event: dict[str, Any]
     answered: bool = False
+    vector: np.ndarray | None = None  # its embedding, once a rephrase check needed it
 
     @property
     def timestamp(self) -> float:
@@ -236,7 +252,7 @@ class InboxCollector:
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embedder is None:  # loaded on first use: 90 MB the service may never need
-            self._embedder = E5Embedder()
+            self._embedder = CachingEmbedder(E5Embedder())
         return self._embedder.embed(texts)
 
     def _conversation(self, sender: str) -> _Conversation:
@@ -261,17 +277,18 @@ class InboxCollector:
                 for read in self._readers:
                     read(session, [row for row, _ in readable])
                 session.merge(ConsumerOffset(name=OFFSET_NAME, last_event_id=rows[-1].id))
-            self._embed_missing(session)
             session.commit()
         if rows:
             self._offset = rows[-1].id
+        self._embed_missing()
         return len(rows)
 
     def _found(self, rows: Iterable[tuple[Any, dict[str, Any]]]) -> list[_Found]:
         """The messages of these events (row, event) that belong in the inbox, with their
         reasons."""
         found: dict[int, _Found] = {}
-        pairs: list[tuple[_Said, _Found]] = []  # (earlier message, the one that may repeat it)
+        # (earlier message, the one that may repeat it, and that one as found)
+        pairs: list[tuple[_Said, _Said, _Found]] = []
         for row, event in rows:
             conversation = self._conversation(row.sender_id)
             kind = event.get("event")
@@ -287,25 +304,28 @@ class InboxCollector:
                     continue
                 item = _Found(row.id, row.sender_id, event,
                               reasons_for(event.get("parse_data") or {}))
-                earlier = conversation.last
+                earlier, conversation.last = conversation.last, _Said(row.id, _remembered(event))
                 if (earlier is not None and earlier.answered
                         and float(event.get("timestamp") or 0) - earlier.timestamp
                         <= REPHRASE_SECONDS and _may_have_missed(earlier.event, event)):
-                    pairs.append((earlier, item))
+                    pairs.append((earlier, conversation.last, item))
                 if item.reasons:
                     found[row.id] = item
-                conversation.last = _Said(row.id, event)
         self._rephrased(pairs, found)
         return list(found.values())
 
-    def _rephrased(self, pairs: list[tuple[_Said, _Found]], found: dict[int, _Found]) -> None:
-        """The earlier message of each pair the customer said again joins the inbox."""
-        if not pairs:
-            return
-        vectors = self._embed([mask(said) for earlier, later in pairs
-                               for said in (earlier.event["text"], later.event["text"])])
-        for index, (earlier, later) in enumerate(pairs):
-            if float(vectors[2 * index] @ vectors[2 * index + 1]) < REPHRASE_SIMILARITY:
+    def _rephrased(self, pairs: list[tuple[_Said, _Said, _Found]],
+                   found: dict[int, _Found]) -> None:
+        """The earlier message of each pair the customer said again joins the inbox. Each
+        message is embedded once: the later of one pair is the earlier of the next."""
+        unembedded = list({id(said): said for earlier, later, _ in pairs
+                           for said in (earlier, later) if said.vector is None}.values())
+        if unembedded:
+            vectors = self._embed([mask(said.event["text"]) for said in unembedded])
+            for said, vector in zip(unembedded, vectors, strict=True):
+                said.vector = vector.copy()  # its own 1.5 KiB, not a view of the batch
+        for earlier, said, later in pairs:
+            if float(earlier.vector @ said.vector) < REPHRASE_SIMILARITY:
                 continue
             if earlier.event_id in found:
                 found[earlier.event_id].reasons.append(Reason.REPHRASED)
@@ -318,28 +338,42 @@ class InboxCollector:
             return
         stored = {row.event_id: row for row in session.scalars(select(InboxMessage).where(
             InboxMessage.event_id.in_([item.event_id for item in found])))}
+        new = [item for item in found if item.event_id not in stored]
+        texts = [storable(item.event["text"], len(item.event["text"])) for item in new]
+        # embedded before this session's first write (of the masked text: one order number or
+        # email is like any other): on SQLite a write transaction held while a batch is
+        # embedded would hold up every other writer of the service, agents' messages among them
+        vectors = self._embed([mask(text) for text in texts]) if new else []
         for item in found:
             if (row := stored.get(item.event_id)) is not None:
                 row.reasons = sorted(set(row.reasons) | set(item.reasons))
-                continue
-            seen, said = reading(item.event.get("parse_data") or {}), item.event["text"]
+        for item, said, vector in zip(new, texts, vectors, strict=True):
+            seen = reading(item.event.get("parse_data") or {})
             session.add(InboxMessage(
                 event_id=item.event_id, conversation_id=item.conversation_id,
-                language=language_of(item.event), text=storable(said, len(said)),
+                language=language_of(item.event), text=said,
                 reasons=[str(reason) for reason in item.reasons], intent=seen.intent,
                 confidence=seen.confidence, second_intent=seen.second_intent,
-                second_confidence=seen.second_confidence,
+                second_confidence=seen.second_confidence, embedding=_to_bytes(vector),
                 created_at=float(item.event.get("timestamp") or time.time())))
         session.flush()
 
-    def _embed_missing(self, session: Session) -> None:
-        """Messages kept without an embedding (flagged, escalated, just collected) get one."""
-        rows = session.scalars(select(InboxMessage).where(InboxMessage.embedding.is_(None))
-                               .limit(self._batch_size)).all()
-        if rows:  # of the masked text: one order number or email is like any other
-            for row, vector in zip(rows, self._embed([mask(row.text) for row in rows]),
-                                   strict=True):
-                row.embedding = _to_bytes(vector)
+    def _embed_missing(self) -> None:
+        """Messages kept without an embedding (flagged by an agent, said before an escalation)
+        get one, made outside any transaction (as in `_keep`)."""
+        with self._sessions() as session:
+            pending = session.execute(select(InboxMessage.id, InboxMessage.text).where(
+                InboxMessage.embedding.is_(None)).limit(self._batch_size)).all()
+        if not pending:
+            return
+        # of the masked text: one order number or email is like any other
+        vectors = self._embed([mask(said) for _, said in pending])
+        with self._sessions() as session:
+            for (row_id, _), vector in zip(pending, vectors, strict=True):
+                session.execute(update(InboxMessage).where(
+                    InboxMessage.id == row_id, InboxMessage.embedding.is_(None)
+                ).values(embedding=_to_bytes(vector)))
+            session.commit()
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         """Poll until `stop` is set; wait while Rasa has not created its table yet. The offset is

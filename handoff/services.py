@@ -30,6 +30,7 @@ from handoff.redis_hub import RedisHub
 from handoff.schemas import MessageOut
 from handoff.settings import Settings
 from handoff.sign_in_limits import SignInLimiter
+from handoff.sqlite_wakeup import SqliteWakeup
 from handoff.supervisor import Supervisor
 from handoff.training import ModelTraining
 
@@ -50,7 +51,7 @@ class Services:
     attachments: Fetcher
     continuity: Continuity
     consumer: EventConsumer  # customers' messages, from Rasa's event table
-    wakeup: EventWakeup | None  # PostgreSQL's notifications of new events
+    wakeup: EventWakeup | SqliteWakeup | None  # Rasa's new events: notified, or seen at once
     sign_in_limits: SignInLimiter
     inbox: InboxCollector  # what the bot did not understand, for the trainers
     nlu_data: NluData  # the files the trainers' decisions are written to
@@ -107,7 +108,8 @@ def make_services(settings: Settings) -> Services:
                                   "id": attachment_id, "ready": ready}}))
 
     events_engine = make_engine(settings.events_url)
-    wakeup = EventWakeup(events_engine) if events_engine.dialect.name == "postgresql" else None
+    wakeup = (EventWakeup(events_engine) if events_engine.dialect.name == "postgresql"
+              else SqliteWakeup.of(events_engine))
     consumer = EventConsumer(events_engine, sessions, wakeup=wakeup, turns=metrics.turns,
                              photo_limits=Limits.of(settings))
     metrics.watch_state(sessions, events_engine, consumer)

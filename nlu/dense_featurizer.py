@@ -6,7 +6,8 @@ LogisticRegressionClassifier reads dense sentence features beside the sparse one
 weighs the embedding against the sparse counts there (chosen by cross-validation on data/nlu,
 bench/README.md). Only the first `max_characters` (300) are embedded, cut at a word: the model's
 cost grows with the square of the length (1.6 s for 4,000 characters, 80 ms for 300), and a
-customer says what they want at the start; the counts still read the whole message. A message
+customer says what they want at the start; the counts still read the whole message. A live
+message's short text is embedded once and remembered (nlu/embedding_cache.py). A message
 being answered is embedded with `inference_threads` threads (1): a second thread makes one short
 sentence 25 % faster for 50 % more CPU, which the other conversations and processes on a small
 machine need more (bench/README.md, "The NLU off Rasa's event loop"). Training
@@ -28,6 +29,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.embedding_cache import CachingEmbedder
 from nlu.sentence_embeddings import E5Embedder, Embedder, VectorStore
 
 
@@ -45,6 +47,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self._scale = float(config["scale"])
         self._max_characters = int(config["max_characters"])
         self._inference_threads = int(config["inference_threads"])
+        self._live = CachingEmbedder(self._embedder)  # for the messages being answered
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -55,11 +58,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
-    def _featurize(self, messages: list[Message], store: VectorStore | None = None,
-                   threads: int | None = None) -> None:
+    def _featurize(self, embedder: Embedder, messages: list[Message],
+                   store: VectorStore | None = None, threads: int | None = None) -> None:
         texts = [message for message in messages if message.get(TEXT)]
-        vectors = self._embedder.embed([self._start(message.get(TEXT)) for message in texts],
-                                       store, threads)
+        vectors = embedder.embed([self._start(message.get(TEXT)) for message in texts],
+                                 store, threads)
         for message, vector in zip(texts, vectors, strict=True):
             self.add_features_to_message(None, (vector * self._scale)[np.newaxis, :], TEXT,
                                          message)
@@ -73,9 +76,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         store = VectorStore.configured(self._embedder.name, self._embedder.dimensions)
-        self._featurize(training_data.training_examples, store)
+        self._featurize(self._embedder, training_data.training_examples, store)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages, threads=self._inference_threads)
+        self._featurize(self._live, messages, threads=self._inference_threads)
         return messages

@@ -9,8 +9,10 @@
    of every tier behind HAProxy, on PostgreSQL, Redis and RabbitMQ (tools/scaled.py), where the
    run ends with the recovery after one replica of every tier is killed.
 For each: start time until a message is answered (model loaded), bot-turn latency and throughput
-at each concurrency, and, for ours, the handoff path with `--handoffs` handoffs open at once;
-then the memory of each process. Loopback only; every phase is bounded in turns and time.
+at each concurrency, and, for ours, the handoff path with `--handoffs` handoffs open at once
+served by `--agents` agents (or, with `--soak MINUTES`, handoffs opening at `--rate` a minute
+with the servers' memory sampled: bench/load/soak.py); then the memory of each process.
+Loopback only; every phase is bounded in turns and time.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.load import targets
 from bench.load.handoffs import HandoffRun, run_handoffs
+from bench.load.people import raise_open_files
 from bench.load.recovery import recover
 from bench.load.servers import BareRasa, OurSystem, postgres_overrides
+from bench.load.soak import run_soak, soak_figures, soak_lines
 from bench.load.turns import TurnResult, percentile, run_level, turns_for
 from tools.model import ROOT
 from tools.scaled import ScaledConfig
@@ -99,7 +104,10 @@ def _config(profile: str, var: Path, settings: dict[str, str]) -> StackConfig:
 
 
 def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: int,
-                 settings: dict[str, str], think: tuple[float, float]) -> dict[str, Any]:
+                 settings: dict[str, str], think: tuple[float, float], agents: int | None = None,
+                 spread: float | None = None,
+                 soak: tuple[float, float] | None = None) -> dict[str, Any]:
+    """`soak` (minutes, handoffs a minute) runs the soak instead of the handoff burst."""
     var = RUNS / profile  # kept until the next run: the servers' logs are in logs/
     shutil.rmtree(var, ignore_errors=True)
     system = OurSystem(_config(profile, var, settings))
@@ -109,11 +117,17 @@ def measure_ours(profile: str, levels: list[int], minimum_turns: int, handoffs: 
                    if levels else [])
         admin = system.config.environment()["HANDOFF_ADMIN_TOKEN"]
         path = None
-        if handoffs:
+        if handoffs or soak:
             before = system.cpu()
-            path = _handoff_figures(run_handoffs(system.config.rasa_url,
-                                                 system.config.handoff_url, admin, handoffs,
-                                                 think=think))
+            if soak:
+                run = run_soak(system.config.rasa_url, system.config.handoff_url, admin, *soak,
+                               system.memory, agents, think=think)
+                path = _handoff_figures(run.handoffs) | soak_figures(run)
+            else:
+                path = _handoff_figures(run_handoffs(system.config.rasa_url,
+                                                     system.config.handoff_url, admin, handoffs,
+                                                     agents, spread, think=think))
+                path["open_at_once"] = handoffs
             path["cpu_s"] = {name: used - before[name] for name, used in system.cpu().items()}
         memory = system.memory()
         recovery = None
@@ -146,24 +160,33 @@ def report(results: dict[str, Any]) -> None:
                 base = bare["turns"][index]
                 ratio = " / ".join(f"{row[k] / base[k]:.2f}" for k in
                                    ("median_ms", "p95_ms", "p99_ms", "per_second"))
+                ratio += "   " + targets.turn_verdict(
+                    name, row["median_ms"] / base["median_ms"],
+                    row["per_second"] / base["per_second"])
             print(f"{name:<18} {row['customers']:>9} {row['median_ms']:>7.0f}ms "
                   f"{row['p95_ms']:>6.0f}ms {row['p99_ms']:>6.0f}ms {row['per_second']:>8.1f}"
                   f" {row['unanswered']:>10}   {ratio}")
     for name, result in results.items():
         if result.get("handoffs"):
             path = result["handoffs"]
+            open_at_once = path.get("open_at_once", 0)
             print(f"\nhandoff path, {name}: sent {path['messages_sent']}, lost {path['lost']}, "
-                  f"duplicated {path['duplicated']}, failed customers {path['failed']}")
+                  f"duplicated {path['duplicated']}, failed customers {path['failed']}   "
+                  f"{targets.messages_verdict(path)}")
             for key in ("escalation_to_agent", "customer_request_to_agent",
                         "agent_send_to_customer_socket", "customer_message_to_agent"):
                 figures = path[key]
                 if figures["n"]:
                     print(f"  {key:<32} n={figures['n']:<4} p50 {figures['p50_ms']:6.0f} ms   "
-                          f"p99 {figures['p99_ms']:6.0f} ms   max {figures['max_ms']:6.0f} ms")
+                          f"p99 {figures['p99_ms']:6.0f} ms   max {figures['max_ms']:6.0f} ms   "
+                          + targets.handoff_verdict(name, open_at_once, key,
+                                                    figures["p99_ms"]))
             print("  CPU during the handoff path: " + ", ".join(
                 f"{process} {seconds:.1f} s" for process, seconds in path["cpu_s"].items()))
             for failure in path["failures"]:
                 print(f"  failure: {failure}")
+            if "rss_growth" in path:
+                print("\n".join(soak_lines(path)))
     for name, result in results.items():
         if result.get("recovery"):
             recovery = result["recovery"]
@@ -185,6 +208,13 @@ def main() -> None:
     parser.add_argument("--min-turns", type=int, default=200,
                         help="turns measured at each concurrency level (at least)")
     parser.add_argument("--handoffs", type=int, default=100, help="0 to skip the handoff path")
+    parser.add_argument("--agents", type=int, help="agents of the handoff path (and the soak); "
+                        "default a tenth of the handoffs open at once")
+    parser.add_argument("--spread", type=float, help="seconds over which the handoffs arrive; "
+                        "default max(20, handoffs / 5)")
+    parser.add_argument("--soak", type=float, metavar="MINUTES", help="instead of the handoff "
+                        "burst, handoffs opening at --rate for MINUTES, with memory sampled")
+    parser.add_argument("--rate", type=float, default=60.0, help="handoffs a minute in the soak")
     parser.add_argument("--think", default="2,8", help="seconds a person reads and types "
                         "before each message in the handoff path: low,high (uniform)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -197,12 +227,14 @@ def main() -> None:
     low, high = (float(x) for x in args.think.split(","))
     think = (low, high)
     results: dict[str, Any] = {}
+    raise_open_files()  # before the servers start: they inherit it
     if not args.no_bare:
         results["bare"] = measure_bare(levels, args.min_turns)
     try:
         for profile in args.profiles.split(","):
             results[profile] = measure_ours(profile, levels, args.min_turns, args.handoffs,
-                                            settings, think)
+                                            settings, think, args.agents, args.spread,
+                                            (args.soak, args.rate) if args.soak else None)
     finally:  # what was measured is reported even if a later profile fails
         report(results)
         if args.json:

@@ -1,7 +1,17 @@
-"""The handoff path under load: `customers` handoffs open at the same time. They arrive over
-`spread` seconds (escalation is measured then); once all are assigned, each customer and agent
-exchange `rounds` messages both ways, each side reading and typing for THINK seconds before it
-writes, with all handoffs still open. Every message is counted on the other side.
+"""The handoff path under load: `customers` handoffs open at the same time, `agents` agents
+(default a tenth of the customers) each taking ceil(customers / agents) chats. The customers
+arrive over `spread` seconds (escalation is measured then); once every handoff is assigned (or
+has failed), each customer and agent exchange `rounds` messages both ways, each side reading
+and typing for THINK seconds before it writes, with all handoffs still open. Every message is
+counted on the other side.
+
+The spread defaults to max(20, customers / 5) seconds: five requests for a person a second at
+most, whatever the number, so that 500 customers measure a busy hour's arrivals rather than a
+denial of service (each request is a bot turn, an action and the service's filing).
+
+All of it runs on one asyncio event loop (bench/load/people.py), so that the load generator
+neither distorts the latencies through the GIL, as a thread per customer did, nor runs out of
+threads at 500 customers.
 
 Three latencies, all on this machine's clock:
 - escalation: the handoff service files the handoff (`created_at`) until an agent's live feed
@@ -13,74 +23,19 @@ Three latencies, all on this machine's clock:
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
 import random
-import threading
 import time
 import uuid
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-import websocket
-
-from common.protocol import LANGUAGES
-from tests.e2e.clients import Agent, Customer
+from bench.load.people import Agent, Customer, LiveFeeds, on_duty
 
 ASK = "I want to talk to a person"
 THINK = (2.0, 8.0)  # seconds a person takes to read and answer, uniformly
-TIMEOUT = 60.0
-
-
-class LiveFeeds:
-    """The agents' live feeds: when each event was first seen, by (type, handoff id)."""
-
-    def __init__(self) -> None:
-        self.first_seen: dict[tuple[str, int], float] = {}
-        # (message id, when announced) of each customer message, per handoff; and how often each
-        # (feed, message id) pair came, to find doubles (every agent of the team hears each one)
-        self.customer_messages: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        self.deliveries: dict[tuple[int, int], int] = defaultdict(int)
-        self.handoff_of: dict[str, int] = {}
-        self.assigned_to: dict[int, int] = {}
-        self._changed = threading.Condition()
-        self._sockets: list[websocket.WebSocketApp] = []
-
-    def listen(self, base_url: str, token: str) -> None:
-        url = base_url.replace("http", "ws", 1) + "/api/v1/live"
-        feed = len(self._sockets)
-        app = websocket.WebSocketApp(  # the token as a subprotocol, never in the URL
-            url, subprotocols=["handoff.live", f"bearer.{token}"],
-            on_message=lambda _, raw: self._event(feed, json.loads(raw)))
-        self._sockets.append(app)
-        threading.Thread(target=app.run_forever, daemon=True).start()
-
-    def _event(self, feed: int, event: dict[str, Any]) -> None:
-        now = time.time()
-        handoff_id = event.get("handoff_id")
-        with self._changed:
-            self.first_seen.setdefault((event["type"], handoff_id), now)
-            if event["type"] == "handoff.created":
-                self.handoff_of[event["conversation_id"]] = handoff_id
-            elif event["type"] == "handoff.assigned":
-                self.assigned_to[handoff_id] = event["agent_id"]
-            elif event["type"] == "message.created" and event.get("sender") == "customer":
-                self.customer_messages[handoff_id].append((event["message_id"], now))
-                self.deliveries[(feed, event["message_id"])] += 1
-            self._changed.notify_all()
-
-    def wait(self, probe: Any) -> Any:
-        deadline = time.monotonic() + TIMEOUT
-        with self._changed:
-            while (found := probe()) is None:
-                if not self._changed.wait(max(0.0, deadline - time.monotonic())):
-                    raise TimeoutError("live feed: nothing in time")
-            return found
-
-    def close(self) -> None:
-        for app in self._sockets:
-            app.close()
+SETTLE = 1.0  # seconds after the last message: anything sent twice would have arrived by then
 
 
 @dataclass
@@ -98,86 +53,122 @@ class HandoffRun:
     failures: list[str] = field(default_factory=list)
 
 
-def _one_customer(rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds, spread: float,
-                  rounds: int, think: tuple[float, float], everyone_assigned: threading.Barrier,
-                  result: HandoffRun, lock: threading.Lock) -> None:
-    customer = Customer(rasa_url)
-    customer.connect()
-    handoff_id = agent = None
-    try:
-        time.sleep(random.uniform(0, spread))
-        asked = time.time()
-        customer.say(ASK)
-        handoff_id = feeds.wait(lambda: feeds.handoff_of.get(customer.session_id))
-        seen = feeds.first_seen[("handoff.created", handoff_id)]
-        agent = agents[feeds.wait(lambda: feeds.assigned_to.get(handoff_id))]
-        created = agent.detail(handoff_id)["created_at"]
-        with lock:
-            result.escalation_service.append(seen - created)
-            result.escalation_customer.append(seen - asked)
-            result.timeline.append(("escalation", created, seen - created, handoff_id))
-        everyone_assigned.wait(TIMEOUT * 2)
-        markers, questions = [], []
-        for _ in range(rounds):
-            time.sleep(random.uniform(*think))  # the agent reads and types
-            markers.append(f"agent says {uuid.uuid4().hex}")
-            sent = time.time()
-            agent.call("POST", f"/handoffs/{handoff_id}/messages", json={"text": markers[-1]})
-            while customer.receive_text(TIMEOUT) != markers[-1]:
-                pass
-            received = time.time()
-            time.sleep(random.uniform(*think))  # the customer reads and types
-            questions.append(f"customer says {uuid.uuid4().hex}")
-            said = time.time()
-            customer.say(questions[-1])
-            announced = feeds.wait(lambda said=said: next(
-                (t for _, t in feeds.customer_messages[handoff_id] if t >= said), None))
-            with lock:
-                result.agent_send.append(received - sent)
-                result.customer_message.append(announced - said)
-                result.timeline += [("agent_send", sent, received - sent, handoff_id),
-                                    ("customer_message", said, announced - said, handoff_id)]
-        time.sleep(1.0)  # anything sent twice would have arrived by now
-        extra = 0
-        while not customer.inbox.empty():
-            extra += customer.inbox.get()["text"] in markers
-        stored = [m["text"] for m in agent.detail(handoff_id)["messages"]]
-        with lock:
-            result.sent += len(markers) + len(questions)
-            result.lost += sum(text not in stored for text in markers + questions)
-            result.duplicated += extra + sum(max(0, stored.count(t) - 1)
-                                             for t in markers + questions)
-    except Exception as error:  # a failure is counted and reported, not hidden
-        with lock:
-            result.failures.append(f"{type(error).__name__}: {error}")
-        everyone_assigned.abort()
-    finally:
-        if agent is not None and handoff_id is not None:
-            agent.call("POST", f"/handoffs/{handoff_id}/resolve")
-        customer.disconnect()
+class Conversation:
+    """One customer's handoff, from asking for a person to the resolve. An exception at any step
+    ends it there and is counted in the run's failures, never hidden."""
+
+    def __init__(self, rasa_url: str, agents: dict[int, Agent], feeds: LiveFeeds,
+                 run: HandoffRun) -> None:
+        self.customer = Customer(rasa_url)
+        self.agents, self.feeds, self.run = agents, feeds, run
+        self.handoff_id: int | None = None
+        self.agent: Agent | None = None
+        self.failed = False
+
+    @contextlib.contextmanager
+    def _step(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:
+            self.failed = True
+            self.run.failures.append(f"{type(error).__name__}: {error}")
+
+    async def open(self, delay: float = 0.0) -> None:
+        """After `delay` seconds the customer opens the chat and asks for a person; done once an
+        agent has the handoff."""
+        await asyncio.sleep(delay)
+        feeds, session = self.feeds, self.customer.session_id
+        with self._step():
+            await self.customer.connect()
+            asked = time.time()
+            await self.customer.say(ASK)
+            self.handoff_id = handoff_id = await feeds.wait(
+                ("created", session), lambda: feeds.handoff_of.get(session))
+            seen = feeds.first_seen[("handoff.created", handoff_id)]
+            self.agent = self.agents[await feeds.wait(
+                ("assigned", handoff_id), lambda: feeds.assigned_to.get(handoff_id))]
+            created = (await self.agent.detail(handoff_id))["created_at"]
+            self.run.escalation_service.append(seen - created)
+            self.run.escalation_customer.append(seen - asked)
+            self.run.timeline.append(("escalation", created, seen - created, handoff_id))
+
+    async def talk(self, rounds: int, think: tuple[float, float]) -> None:
+        """`rounds` messages each way, then each checked on the other side and in the
+        database."""
+        if self.failed or self.agent is None or self.handoff_id is None:
+            return
+        customer, agent, handoff_id, run = self.customer, self.agent, self.handoff_id, self.run
+        with self._step():
+            markers, questions = [], []
+            for _ in range(rounds):
+                await asyncio.sleep(random.uniform(*think))  # the agent reads and types
+                markers.append(f"agent says {uuid.uuid4().hex}")
+                sent = time.time()
+                await agent.send(handoff_id, markers[-1])
+                received = await customer.receive(markers[-1])
+                await asyncio.sleep(random.uniform(*think))  # the customer reads and types
+                questions.append(f"customer says {uuid.uuid4().hex}")
+                said = time.time()
+                await customer.say(questions[-1])
+                announced = await self.feeds.wait(("message", handoff_id), lambda said=said: next(
+                    (t for _, t in self.feeds.customer_messages[handoff_id] if t >= said), None))
+                run.agent_send.append(received - sent)
+                run.customer_message.append(announced - said)
+                run.timeline += [("agent_send", sent, received - sent, handoff_id),
+                                 ("customer_message", said, announced - said, handoff_id)]
+            await asyncio.sleep(SETTLE)
+            extra = sum(text in markers for text in customer.unread())
+            stored = [m["text"] for m in (await agent.detail(handoff_id))["messages"]]
+            run.sent += len(markers) + len(questions)
+            run.lost += sum(text not in stored for text in markers + questions)
+            run.duplicated += extra + sum(max(0, stored.count(t) - 1) for t in markers + questions)
+
+    async def close(self) -> None:
+        """The agent resolves the handoff (whatever happened before), the customer leaves."""
+        with self._step():
+            if self.agent is not None and self.handoff_id is not None:
+                await self.agent.resolve(self.handoff_id)
+        with self._step():
+            await self.customer.disconnect()
+
+    async def finish(self, rounds: int, think: tuple[float, float]) -> None:
+        """Talk, then close at once: each handoff is resolved when its own talk ends, as an
+        agent would, not all in the same instant."""
+        await self.talk(rounds, think)
+        await self.close()
+
+    async def lifetime(self, rounds: int, think: tuple[float, float]) -> None:
+        await self.open()
+        await self.finish(rounds, think)
+
+
+def default_agents(open_at_once: float) -> int:
+    return max(1, int(open_at_once // 10))
+
+
+def default_spread(customers: int) -> float:
+    return max(20.0, customers / 5)
+
+
+async def _burst(rasa_url: str, handoff_url: str, admin_token: str, customers: int,
+                 agent_count: int, spread: float, rounds: int,
+                 think: tuple[float, float]) -> HandoffRun:
+    run = HandoffRun()
+    async with on_duty(handoff_url, admin_token, agent_count,
+                       -(-customers // agent_count)) as (agents, feeds):
+        conversations = [Conversation(rasa_url, agents, feeds, run) for _ in range(customers)]
+        await asyncio.gather(*(c.open(random.uniform(0, spread)) for c in conversations))
+        await asyncio.gather(*(c.finish(rounds, think) for c in conversations))
+        run.duplicated += feeds.duplicated()
+        run.failures += feeds.failures
+    return run
 
 
 def run_handoffs(rasa_url: str, handoff_url: str, admin_token: str, customers: int = 100,
-                 agent_count: int = 10, spread: float = 20.0, rounds: int = 3,
+                 agent_count: int | None = None, spread: float | None = None, rounds: int = 3,
                  think: tuple[float, float] = THINK) -> HandoffRun:
     """`customers` handoffs open at the same time, arriving within `spread` seconds."""
-    capacity = -(-customers // agent_count)
-    team = [Agent.create(handoff_url, admin_token, f"Load{uuid.uuid4().hex[:8]}", capacity,
-                         list(LANGUAGES)) for _ in range(agent_count)]
-    agents = {agent.call("GET", "/agents/me").json()["id"]: agent for agent in team}
-    feeds = LiveFeeds()
-    for agent in team:
-        feeds.listen(handoff_url, agent.http.headers["Authorization"].removeprefix("Bearer "))
-        agent.set_presence("online")
-    time.sleep(1.0)
-    result, lock = HandoffRun(), threading.Lock()
-    everyone_assigned = threading.Barrier(customers)
-    try:
-        with ThreadPoolExecutor(customers) as pool:
-            for _ in range(customers):
-                pool.submit(_one_customer, rasa_url, agents, feeds, spread, rounds, think,
-                            everyone_assigned, result, lock)
-    finally:
-        feeds.close()
-    result.duplicated += sum(count - 1 for count in feeds.deliveries.values())
-    return result
+    return asyncio.run(_burst(rasa_url, handoff_url, admin_token, customers,
+                              agent_count or default_agents(customers),
+                              default_spread(customers) if spread is None else spread,
+                              rounds, think))

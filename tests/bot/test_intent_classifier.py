@@ -91,3 +91,18 @@ def test_same_model_same_probabilities(tmp_path: Path) -> None:
         probe = [Message(message.data.copy(), features=message.features) for message in messages]
         ranked.append([message.get("intent_ranking") for message in classifier.process(probe)])
     assert ranked[0] == ranked[1]
+
+
+def test_answering_reads_the_weights_in_column_order(tmp_path: Path) -> None:
+    """scipy copies row-ordered weights on every message (bench/README.md, fix 23)."""
+    messages = _featurised(tmp_path, EXAMPLES)
+    classifier = _classifier(StackedLogisticRegressionClassifier, tmp_path)
+    classifier.train(TrainingData(messages))
+    assert classifier.clf.coef_.T.flags.c_contiguous
+    context = ExecutionContext(GraphSchema({}), "test")
+    loaded = StackedLogisticRegressionClassifier.load(
+        {**StackedLogisticRegressionClassifier.get_default_config(), "max_iter": 50},
+        LocalModelStorage(tmp_path), Resource(StackedLogisticRegressionClassifier.__name__),
+        context)
+    assert loaded.clf.coef_.T.flags.c_contiguous
+    assert np.array_equal(loaded.clf.coef_, classifier.clf.coef_)

@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.dense_featurizer import SentenceEmbeddingFeaturizer
+from nlu.embedding_cache import EmbeddingCache
 from nlu.sentence_embeddings import E5Embedder, VectorStore
 
 EMBEDDER = E5Embedder()
@@ -86,3 +87,47 @@ def test_a_call_may_use_fewer_threads_for_the_same_vectors() -> None:
     assert np.allclose(single, default, atol=1e-6)
     EMBEDDER.embed(texts)
     assert threads_now() == most
+
+
+class Counting:
+    """The real embedder, recording each text it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.dimensions, self.name = EMBEDDER.dimensions, EMBEDDER.name
+        self.asked: list[str] = []
+
+    def embed(self, texts: list[str], store: VectorStore | None = None,
+              threads: int | None = None) -> np.ndarray:
+        self.asked += texts
+        return EMBEDDER.embed(texts, store, threads)
+
+
+def _live(featurizer: SentenceEmbeddingFeaturizer, text: str) -> np.ndarray:
+    message = Message(data={TEXT: text})
+    featurizer.process([message])
+    return message.get_dense_features(TEXT)[1].features[0]
+
+
+def test_live_short_messages_are_embedded_once() -> None:
+    counting = Counting()
+    featurizer = SentenceEmbeddingFeaturizer(SentenceEmbeddingFeaturizer.get_default_config(),
+                                             "e5", counting)
+    sentence = "could you tell me how long delivery to Shiraz usually takes"
+    said = ("سلام", "yes", '/greet{"language":"fa"}', sentence, "۵۸۲۳۱")
+    first = [_live(featurizer, text) for text in said]
+    again = [_live(featurizer, text) for text in said]
+    # a short text once; a sentence, and anything with a digit (one customer's own), each time
+    assert counting.asked == ["سلام", "yes", '/greet{"language":"fa"}', sentence, "۵۸۲۳۱",
+                              sentence, "۵۸۲۳۱"]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_the_cache_keeps_the_most_recent_short_texts_only() -> None:
+    cache = EmbeddingCache(entries=2)
+    vector = np.ones(EMBEDDER.dimensions, dtype=np.float32)
+    for text in ("hi", "yes", "hi", "no"):  # "hi" was used after "yes": "yes" goes
+        cache.put(text, vector)
+    assert cache.get("yes") is None and cache.get("hi") is not None
+    for text in ("a message of more than three words", "order 58231", "a@b.co"):
+        cache.put(text, vector)
+        assert cache.get(text) is None

@@ -263,3 +263,8 @@ def test_confident_turns_of_one_intent_are_not_embedded(settings: Settings,
     said(events, "c1", "I meant the refund for it", parse("faq_refund_time", 0.95))
     collector.poll_once()
     assert embedder.texts == 2
+    answered(events, "c1")  # the refund message was embedded as the later of its pair
+    said(events, "c1", "and what about the delivery fee", parse("faq_shipping_cost", 0.95))
+    collector.poll_once()
+    assert embedder.texts == 3
+

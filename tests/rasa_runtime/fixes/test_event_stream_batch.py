@@ -15,6 +15,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.event import listen
 
 from rasa_runtime.fixes import event_stream_batch
 
@@ -55,6 +56,17 @@ def _sql_broker_rows(broker: SQLEventBroker) -> list[dict[str, Any]]:
         return [json.loads(row.data) for row in rows]
 
 
+def _undo_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("stream_events", "_additional_events"):
+        monkeypatch.setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, name))
+
+
+def _stored(store: SQLTrackerStore) -> list[tuple[str, str]]:
+    with store.session_scope() as session:
+        return [(row.type_name, row.data) for row in
+                session.query(store.SQLEvent).order_by(store.SQLEvent.id)]
+
+
 def _store(tmp_path: Path, name: str, broker: EventBroker) -> SQLTrackerStore:
     return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / f"{name}.db"),
                            event_broker=broker)
@@ -73,7 +85,7 @@ def rasa_way(tmp_path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 def test_publishes_what_rasa_publishes_without_reading_the_tracker_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rasa_way: tuple[list, list],
 ) -> None:
-    monkeypatch.setattr(SQLTrackerStore, "stream_events", SQLTrackerStore.stream_events)
+    _undo_after(monkeypatch)
     event_stream_batch.apply()
     broker = RecordingBroker()
     store = _store(tmp_path, "ours", broker)
@@ -94,7 +106,7 @@ def test_publishes_what_rasa_publishes_without_reading_the_tracker_back(
 def test_the_sql_broker_gets_the_same_rows_in_one_commit_per_save(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rasa_way: tuple[list, list],
 ) -> None:
-    monkeypatch.setattr(SQLTrackerStore, "stream_events", SQLTrackerStore.stream_events)
+    _undo_after(monkeypatch)
     event_stream_batch.apply()
     broker = SQLEventBroker(db=str(tmp_path / "ours-events.db"))
     commits: list[int] = []
@@ -111,3 +123,20 @@ def test_the_sql_broker_gets_the_same_rows_in_one_commit_per_save(
     assert _sql_broker_rows(broker) == rasa_way[1]
     assert [row["event"] for row in rasa_way[1]] == EXPECTED
     assert len(commits) == 3
+
+
+def test_a_save_counts_the_stored_events_once_and_stores_what_rasa_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    theirs = _store(tmp_path, "theirs", SQLEventBroker(db=str(tmp_path / "theirs-events.db")))
+    _converse(theirs)
+    _undo_after(monkeypatch)
+    event_stream_batch.apply()
+    ours = _store(tmp_path, "ours", SQLEventBroker(db=str(tmp_path / "ours-events.db")))
+    counts: list[str] = []
+    listen(ours.engine, "before_cursor_execute",
+           lambda _c, _cur, statement, *_: counts.append(statement)
+           if "count(" in statement.lower() else None)
+    _converse(ours)
+    assert _stored(ours) == _stored(theirs)
+    assert len(counts) == 3  # one a save (Rasa's own way: two)
