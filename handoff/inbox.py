@@ -196,6 +196,7 @@ class _Found:
     conversation_id: str
     event: dict[str, Any]
     reasons: list[Reason] = field(default_factory=list)
+    vector: np.ndarray | None = None  # its embedding, when a rephrase check made one
 
 
 def opaque_conversation(secret: str, conversation_id: str) -> str:
@@ -325,13 +326,15 @@ class InboxCollector:
             for said, vector in zip(unembedded, vectors, strict=True):
                 said.vector = vector.copy()  # its own 1.5 KiB, not a view of the batch
         for earlier, said, later in pairs:
+            later.vector = said.vector  # kept too, it is not embedded again
             if float(earlier.vector @ said.vector) < REPHRASE_SIMILARITY:
                 continue
             if earlier.event_id in found:
                 found[earlier.event_id].reasons.append(Reason.REPHRASED)
             else:  # said in an earlier batch: its row, if any, is updated in _keep
                 found[earlier.event_id] = _Found(earlier.event_id, later.conversation_id,
-                                                 earlier.event, [Reason.REPHRASED])
+                                                 earlier.event, [Reason.REPHRASED],
+                                                 earlier.vector)
 
     def _keep(self, session: Session, found: list[_Found]) -> None:
         if not found:
@@ -343,7 +346,11 @@ class InboxCollector:
         # embedded before this session's first write (of the masked text: one order number or
         # email is like any other): on SQLite a write transaction held while a batch is
         # embedded would hold up every other writer of the service, agents' messages among them
-        vectors = self._embed([mask(text) for text in texts]) if new else []
+        unembedded = [text for item, text in zip(new, texts, strict=True)
+                      if item.vector is None or text != item.event["text"]]
+        made = iter(self._embed([mask(text) for text in unembedded]) if unembedded else [])
+        vectors = [item.vector if item.vector is not None and text == item.event["text"]
+                   else next(made) for item, text in zip(new, texts, strict=True)]
         for item in found:
             if (row := stored.get(item.event_id)) is not None:
                 row.reasons = sorted(set(row.reasons) | set(item.reasons))

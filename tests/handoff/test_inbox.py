@@ -268,3 +268,20 @@ def test_confident_turns_of_one_intent_are_not_embedded(settings: Settings,
     collector.poll_once()
     assert embedder.texts == 3
 
+
+
+def test_a_message_kept_after_its_rephrase_check_is_not_embedded_again(
+        settings: Settings, events: RasaEvents) -> None:
+    upgrade(settings.database_url)
+    embedder = CountingEmbedder()
+    collector = InboxCollector(make_engine(settings.events_url),
+                               make_session_factory(make_engine(settings.database_url)),
+                               embedder)
+    said(events, "c1", "where is my order 58231", parse("check_order_status", 0.97))
+    answered(events, "c1")
+    said(events, "c1", "the parcel never came", parse("complain", 0.62))  # kept: unsure
+    collector.poll_once()
+    assert embedder.texts == 2  # the pair; the kept message reuses its embedding
+    with make_session_factory(make_engine(settings.database_url))() as session:
+        kept = session.scalars(select(InboxMessage)).one()
+    assert kept.text == "the parcel never came" and kept.embedding is not None
